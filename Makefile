@@ -1,0 +1,44 @@
+# The two commands a newcomer needs: `make demo` (set up + run the pipeline on generated
+# events) and `make test` (set up + run the test suite against the real services).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := .local/.setup-done
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: $(STAMP)  ## install system packages, the Kafka jars and the Python virtualenv
+
+$(STAMP): requirements.txt pyproject.toml services/pom.xml scripts/setup.sh
+	bash scripts/setup.sh
+	@mkdir -p .local && touch $(STAMP)
+
+up: setup  ## start PostgreSQL and Kafka on 127.0.0.1 (idempotent)
+	bash services/postgres.sh up
+	bash services/kafka.sh up
+	$(PY) -m ingestion.cli migrate
+	$(PY) -m ingestion.cli topic
+
+down:  ## stop Kafka and PostgreSQL
+	-bash services/kafka.sh down
+	-bash services/postgres.sh down
+
+status:  ## show whether the services run
+	-bash services/postgres.sh status
+	-bash services/kafka.sh status
+
+demo: up  ## run the pipeline end to end on a generated event stream
+	bash scripts/demo.sh
+
+test: setup  ## run the whole test suite against the real services
+	bash scripts/test.sh
+
+bench: up  ## run the benchmarks (prints figures and ratios)
+	bash bench/run.sh
+
+clean: down  ## remove all local state (databases, Kafka data, virtualenv)
+	rm -rf .local $(VENV)
+
+.PHONY: help setup up down status demo test bench clean

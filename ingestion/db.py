@@ -1,0 +1,60 @@
+"""PostgreSQL connections per least-privilege role, and the raw-layer migrations.
+
+Host, port and database come from the standard libpq variables (PGHOST, PGPORT, PGDATABASE).
+The user is the project's role for the job (motcua_ingest, ...) unless PGUSER is set, which
+then wins for every role (useful when a DBA runs everything under one account). Passwords come
+from PGPASSWORD, MOTCUA_<ROLE>_PASSWORD, or ~/.pgpass as libpq usually does.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import psycopg
+
+from ingestion.settings import load_local_secrets
+
+ROLES = ("owner", "ingest", "transform", "bi", "auditor")
+MIGRATIONS_DIR = Path(__file__).parent / "sql"
+
+
+class DatabaseConfigError(RuntimeError):
+    """The connection settings are incomplete or name an unknown role."""
+
+
+def conninfo(role: str = "ingest", dbname: str | None = None) -> str:
+    if role not in ROLES:
+        raise DatabaseConfigError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+    load_local_secrets()
+    params = {
+        "host": os.environ.get("PGHOST", "127.0.0.1"),
+        "port": os.environ.get("PGPORT", "55432"),
+        "dbname": dbname or os.environ.get("PGDATABASE", "motcua"),
+        "user": os.environ.get("PGUSER") or f"motcua_{role}",
+        "application_name": f"motcua-{role}",
+        "connect_timeout": os.environ.get("PGCONNECT_TIMEOUT", "10"),
+    }
+    password = os.environ.get("PGPASSWORD") or os.environ.get(f"MOTCUA_{role.upper()}_PASSWORD")
+    if password:
+        params["password"] = password
+    return psycopg.conninfo.make_conninfo(**params)
+
+
+def connect(role: str = "ingest", dbname: str | None = None, autocommit: bool = False) -> psycopg.Connection:
+    try:
+        return psycopg.connect(conninfo(role, dbname), autocommit=autocommit)
+    except psycopg.OperationalError as exc:
+        raise DatabaseConfigError(
+            f"cannot connect to PostgreSQL as motcua_{role}: {exc}".strip()
+            + "\nIs it running? Start it with 'make up', or set PGHOST/PGPORT/PGDATABASE."
+        ) from exc
+
+
+def migrate(dbname: str | None = None) -> list[str]:
+    """Apply every migration in order; each is idempotent, so rerunning is safe."""
+    applied = []
+    with connect("owner", dbname, autocommit=True) as conn:
+        for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+            conn.execute(path.read_text())
+            applied.append(path.name)
+    return applied

@@ -1,0 +1,70 @@
+-- Raw layer: restricted. Holds verbatim payloads (with applicants' personal data); only the
+-- ingest role writes here and only the transform and auditor roles read it.
+create schema if not exists raw;
+
+-- One row per distinct event_id: the first delivery that carried it.
+create table if not exists raw.case_events (
+    event_id        uuid        primary key,
+    event_type      text        not null,
+    schema_version  smallint    not null,
+    case_id         text        not null,
+    agency_code     text        not null,
+    officer_id      text,
+    occurred_at     timestamptz not null,
+    payload         jsonb       not null,
+    content_hash    bytea       not null,          -- sha256 of the message value bytes
+    kafka_topic     text        not null,
+    kafka_partition integer     not null,
+    kafka_offset    bigint      not null,
+    kafka_timestamp timestamptz,
+    ingested_at     timestamptz not null default now(),
+    unique (kafka_topic, kafka_partition, kafka_offset)
+);
+create index if not exists case_events_case_id_idx on raw.case_events (case_id);
+create index if not exists case_events_ingested_at_idx on raw.case_events (ingested_at);
+create index if not exists case_events_occurred_at_idx on raw.case_events (occurred_at);
+
+-- Later deliveries of an event_id already loaded, with the same content: kept for the audit
+-- trail and for reconciliation (produced = loaded + redeliveries + quarantined).
+create table if not exists raw.redeliveries (
+    event_id        uuid        not null,
+    content_hash    bytea       not null,
+    kafka_topic     text        not null,
+    kafka_partition integer     not null,
+    kafka_offset    bigint      not null,
+    kafka_timestamp timestamptz,
+    ingested_at     timestamptz not null default now(),
+    primary key (kafka_topic, kafka_partition, kafka_offset)
+);
+
+-- Everything that could not be loaded, with why and where it came from.
+create table if not exists raw.quarantine (
+    kafka_topic     text        not null,
+    kafka_partition integer     not null,
+    kafka_offset    bigint      not null,
+    kafka_timestamp timestamptz,
+    kafka_key       bytea,
+    reason          text        not null,          -- a class from ingestion.contract.reasons
+    error           text        not null,
+    raw_value       bytea,                         -- the original bytes, untouched
+    event_id        text,                          -- when it could be read
+    quarantined_at  timestamptz not null default now(),
+    primary key (kafka_topic, kafka_partition, kafka_offset)
+);
+create index if not exists quarantine_reason_idx on raw.quarantine (reason);
+
+-- The consumed position per partition, written in the same transaction as the rows it covers.
+-- next_offset is the offset of the next message to read; first_offset where consumption began.
+create table if not exists raw.consumer_positions (
+    consumer_group  text        not null,
+    kafka_topic     text        not null,
+    kafka_partition integer     not null,
+    first_offset    bigint      not null,
+    next_offset     bigint      not null,
+    loaded          bigint      not null default 0,
+    redelivered     bigint      not null default 0,
+    quarantined     bigint      not null default 0,
+    updated_at      timestamptz not null default now(),
+    primary key (consumer_group, kafka_topic, kafka_partition),
+    check (next_offset - first_offset = loaded + redelivered + quarantined)
+);

@@ -1,0 +1,26 @@
+# Defaults for the local services; every value can be overridden from the environment.
+# Sourced by the other scripts in this folder and by the Makefile's shell recipes.
+PROJECT_ROOT="${PROJECT_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+STATE_DIR="${MOTCUA_STATE_DIR:-$PROJECT_ROOT/.local}"
+export PGHOST="${PGHOST:-127.0.0.1}"
+export PGPORT="${PGPORT:-55432}"
+export PGDATABASE="${PGDATABASE:-motcua}"
+KAFKA_PORT="${KAFKA_PORT:-19092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
+export KAFKA_BOOTSTRAP_SERVERS="${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$KAFKA_PORT}"
+export KAFKA_TOPIC="${KAFKA_TOPIC:-motcua.case-events}"
+SERVICE_WAIT_SECONDS="${SERVICE_WAIT_SECONDS:-60}"
+
+die() { echo "ERROR: $*" >&2; exit 1; }
+info() { echo "[services] $*"; }
+
+port_in_use() {  # true when something listens on 127.0.0.1:$1
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+check_disk() {
+  local free_kb
+  mkdir -p "$STATE_DIR"
+  free_kb=$(df -Pk "$STATE_DIR" | awk 'NR==2{print $4}')
+  [ "${free_kb:-0}" -gt 1048576 ] || die "less than 1 GiB free under $STATE_DIR: free disk space or set MOTCUA_STATE_DIR to a larger disk."
+}

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# PostgreSQL cluster for the project, on 127.0.0.1:$PGPORT, run as the postgres OS user.
+# Usage: services/postgres.sh up|down|status|psql
+# Roles and passwords: created at first start; passwords are generated into
+# $STATE_DIR/secrets.env (git-ignored, mode 600) unless given in the environment.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}"
+PG_STATE="$STATE_DIR/pg"
+PGDATA_DIR="$PG_STATE/data"
+SOCKET_DIR="$PG_STATE/run"
+LOG="$PG_STATE/postgres.log"
+SECRETS="$STATE_DIR/secrets.env"
+
+as_postgres() {
+  if [ "$(id -un)" = postgres ]; then bash -c "$1"
+  elif [ "$(id -u)" = 0 ]; then su postgres -s /bin/bash -c "$1"
+  else die "run as root (to switch to the postgres user) or as postgres"; fi
+}
+
+preflight() {
+  [ -x "$PG_BIN/pg_ctl" ] || die "PostgreSQL server binaries not found: run 'make setup' (apt-get install -y postgresql)."
+  id postgres >/dev/null 2>&1 || die "no 'postgres' OS user: run 'make setup' (apt-get install -y postgresql)."
+  check_disk
+  mkdir -p "$PG_STATE"
+  chown postgres: "$PG_STATE"
+  # The postgres user must be able to reach the state folder through every parent.
+  as_postgres "test -w '$PG_STATE'" || die "the postgres user cannot write $PG_STATE (a parent folder is not traversable): set MOTCUA_STATE_DIR to a folder such as /var/tmp/motcua."
+}
+
+running() { as_postgres "'$PG_BIN/pg_ctl' -D '$PGDATA_DIR' status" >/dev/null 2>&1; }
+
+secrets() {
+  if [ ! -f "$SECRETS" ]; then
+    umask 077
+    {
+      for r in OWNER INGEST TRANSFORM BI AUDITOR; do
+        echo "MOTCUA_${r}_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
+      done
+      echo "MOTCUA_PII_HMAC_KEY=$(head -c 32 /dev/urandom | base64 | tr -d '/+=')"
+    } > "$SECRETS"
+    info "generated role passwords and the PII hashing key in $SECRETS"
+  fi
+  # shellcheck disable=SC1090
+  set -a; source "$SECRETS"; set +a
+}
+
+init_cluster() {
+  info "initialising a PostgreSQL cluster in $PGDATA_DIR"
+  as_postgres "'$PG_BIN/initdb' -D '$PGDATA_DIR' -U postgres --auth-local=peer --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null" \
+    || die "initdb failed: see above"
+  cat >> "$PGDATA_DIR/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PGPORT
+unix_socket_directories = '$SOCKET_DIR'
+timezone = 'UTC'
+shared_buffers = 512MB
+work_mem = 64MB
+maintenance_work_mem = 256MB
+max_wal_size = 4GB
+checkpoint_timeout = 15min
+max_connections = 100
+CONF
+}
+
+bootstrap_database() {
+  local sql="$PG_STATE/bootstrap.sql"
+  cat > "$sql" <<SQL
+do \$\$ begin
+  if not exists (select from pg_roles where rolname = 'motcua_owner') then create role motcua_owner login; end if;
+  if not exists (select from pg_roles where rolname = 'motcua_ingest') then create role motcua_ingest login; end if;
+  if not exists (select from pg_roles where rolname = 'motcua_transform') then create role motcua_transform login; end if;
+  if not exists (select from pg_roles where rolname = 'motcua_bi') then create role motcua_bi login; end if;
+  if not exists (select from pg_roles where rolname = 'motcua_auditor') then create role motcua_auditor login; end if;
+end \$\$;
+alter role motcua_owner password '${MOTCUA_OWNER_PASSWORD}' createdb;
+alter role motcua_ingest password '${MOTCUA_INGEST_PASSWORD}';
+alter role motcua_transform password '${MOTCUA_TRANSFORM_PASSWORD}';
+alter role motcua_bi password '${MOTCUA_BI_PASSWORD}';
+alter role motcua_auditor password '${MOTCUA_AUDITOR_PASSWORD}';
+select 'create database $PGDATABASE owner motcua_owner'
+ where not exists (select from pg_database where datname = '$PGDATABASE') \gexec
+SQL
+  chown postgres: "$sql"; chmod 600 "$sql"
+  as_postgres "psql -q -v ON_ERROR_STOP=1 -h '$SOCKET_DIR' -p '$PGPORT' -d postgres -f '$sql'" >/dev/null \
+    || die "could not create roles and the database: see $LOG"
+  rm -f "$sql"
+}
+
+up() {
+  preflight; secrets
+  if running; then info "PostgreSQL already running on $PGHOST:$PGPORT"; bootstrap_database; return 0; fi
+  port_in_use "$PGPORT" && die "port $PGPORT is taken by another process: stop it, or set PGPORT to a free port."
+  mkdir -p "$SOCKET_DIR"; chown postgres: "$SOCKET_DIR"
+  [ -f "$PGDATA_DIR/PG_VERSION" ] || init_cluster
+  info "starting PostgreSQL on $PGHOST:$PGPORT (log: $LOG)"
+  as_postgres "'$PG_BIN/pg_ctl' -D '$PGDATA_DIR' -l '$LOG' -w -t '$SERVICE_WAIT_SECONDS' start >/dev/null" \
+    || die "PostgreSQL did not start within ${SERVICE_WAIT_SECONDS}s: see $LOG"
+  bootstrap_database
+  info "PostgreSQL is up; database '$PGDATABASE', roles motcua_{owner,ingest,transform,bi,auditor}"
+}
+
+down() {
+  if ! running; then info "PostgreSQL is not running"; return 0; fi
+  as_postgres "'$PG_BIN/pg_ctl' -D '$PGDATA_DIR' -m fast -w stop >/dev/null"
+  info "PostgreSQL stopped"
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  restart) down; up ;;
+  status) if running; then echo "postgres: running on $PGHOST:$PGPORT"; else echo "postgres: stopped"; exit 1; fi ;;
+  psql) shift; as_postgres "psql -h '$SOCKET_DIR' -p '$PGPORT' -d '$PGDATABASE' $*" ;;
+  *) echo "usage: $0 up|down|restart|status|psql" >&2; exit 2 ;;
+esac
