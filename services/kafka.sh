@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 KAFKA_DIR="$STATE_DIR/kafka"
-LIBS="$KAFKA_DIR/libs"
+LIBS="${KAFKA_LIBS:-$KAFKA_DIR/libs}"  # shareable between state folders
 DATA="$KAFKA_DIR/data"
 CONF="$KAFKA_DIR/server.properties"
 PIDFILE="$KAFKA_DIR/broker.pid"

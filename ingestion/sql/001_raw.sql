@@ -55,6 +55,7 @@ create index if not exists quarantine_reason_idx on raw.quarantine (reason);
 
 -- The consumed position per partition, written in the same transaction as the rows it covers.
 -- next_offset is the offset of the next message to read; first_offset where consumption began.
+-- The check makes every offset in between accounted for exactly once.
 create table if not exists raw.consumer_positions (
     consumer_group  text        not null,
     kafka_topic     text        not null,
@@ -64,7 +65,8 @@ create table if not exists raw.consumer_positions (
     loaded          bigint      not null default 0,
     redelivered     bigint      not null default 0,
     quarantined     bigint      not null default 0,
+    skipped         bigint      not null default 0,    -- offsets holding no record (transaction markers, retention)
     updated_at      timestamptz not null default now(),
     primary key (consumer_group, kafka_topic, kafka_partition),
-    check (next_offset - first_offset = loaded + redelivered + quarantined)
+    check (next_offset - first_offset = loaded + redelivered + quarantined + skipped)
 );

@@ -1,0 +1,210 @@
+"""The raw loader: a kafka-python consumer-group member that lands events in PostgreSQL.
+
+Two modes:
+- bounded: snapshot the topic's end offsets at start, load until the positions stored in
+  PostgreSQL reach them (whoever in the group consumed them), then exit. Airflow runs this.
+- continuous: run until SIGTERM/SIGINT, then finish the batch in hand and leave the group.
+
+Positions come from PostgreSQL (see checkpoint.py); on every partition assignment, and after
+any failed write, the consumer seeks to them, so Kafka-side state can never skip or repeat.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import psycopg
+from kafka import ConsumerRebalanceListener, TopicPartition
+from kafka.errors import KafkaError
+
+from ingestion.batch import encode_batch
+from ingestion.checkpoint import PartitionCounts, PositionGapError, stored_positions
+from ingestion.kafka_client import make_consumer, topic_partitions
+from ingestion.settings import KafkaSettings
+from ingestion.sink import RawSink
+
+log = logging.getLogger(__name__)
+
+
+class BoundedLoadTimeout(RuntimeError):
+    """A bounded load did not reach the end offsets it snapshotted within its time limit."""
+
+
+@dataclass
+class LoadStats:
+    messages: int = 0
+    batches: int = 0
+    counts: PartitionCounts = field(default_factory=PartitionCounts)
+    skipped_already_committed: int = 0
+    database_outages: int = 0
+    reseeks: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def rate(self) -> float:
+        elapsed = time.monotonic() - self.started
+        return self.messages / elapsed if elapsed > 0 else 0.0
+
+    def summary(self) -> str:
+        c = self.counts
+        return (
+            f"{self.messages} messages in {time.monotonic() - self.started:.1f}s ({self.rate():,.0f}/s): "
+            f"loaded {c.loaded}, redeliveries {c.redelivered}, quarantined {c.quarantined}, "
+            f"skipped offsets {c.skipped}; database outages {self.database_outages}, re-seeks {self.reseeks}"
+        )
+
+
+class _SeekToStoredPositions(ConsumerRebalanceListener):
+    def __init__(self, loader: "RawLoader"):
+        self.loader = loader
+
+    def on_partitions_revoked(self, revoked):
+        # Nothing to flush: a batch is committed to PostgreSQL before the next poll.
+        log.info("partitions revoked: %s", sorted(tp.partition for tp in revoked))
+
+    def on_partitions_assigned(self, assigned):
+        log.info("partitions assigned: %s", sorted(tp.partition for tp in assigned))
+        self.loader.seek_to_stored(assigned)
+
+
+class RawLoader:
+    def __init__(
+        self,
+        settings: KafkaSettings,
+        sink: RawSink,
+        *,
+        max_poll_records: int = 5000,
+        future_tolerance: timedelta = timedelta(hours=1),
+        progress_every: float = 10.0,
+        consumer_overrides: dict | None = None,
+    ):
+        self.settings = settings
+        self.sink = sink
+        self.future_tolerance = future_tolerance
+        self.progress_every = progress_every
+        self.consumer = make_consumer(settings, max_poll_records=max_poll_records, **(consumer_overrides or {}))
+        self.stats = LoadStats()
+        self._stop = False
+        self._accept_gaps: dict[int, int] = {}
+
+    # -- positions -----------------------------------------------------------------------
+    def seek_to_stored(self, partitions) -> None:
+        stored = self._stored_positions_with_retry()
+        for tp in partitions:
+            if tp.partition in stored:
+                self.consumer.seek(tp, stored[tp.partition])
+            else:
+                self.consumer.seek_to_beginning(tp)
+
+    def _stored_positions_with_retry(self) -> dict[int, int]:
+        while True:
+            try:
+                conn = self.sink.connect()
+                with conn.transaction():
+                    return stored_positions(conn, self.settings.consumer_group, self.settings.topic)
+            except psycopg.OperationalError as exc:
+                self._database_down(exc)
+
+    def _database_down(self, exc: Exception) -> None:
+        self.stats.database_outages += 1
+        self.sink.close()
+        log.warning("PostgreSQL unavailable (%s); retrying in 2s", str(exc).strip().splitlines()[0])
+        if self._stop:
+            raise KeyboardInterrupt
+        time.sleep(2)
+
+    # -- main loop -----------------------------------------------------------------------
+    def request_stop(self, *_args) -> None:
+        log.info("stop requested: finishing the current batch")
+        self._stop = True
+
+    def run(self, *, bounded: bool, max_seconds: float | None = None) -> LoadStats:
+        topic = self.settings.topic
+        targets = self._end_offsets(topic) if bounded else {}
+        if bounded:
+            log.info("bounded load of %s up to end offsets %s", topic, targets)
+        self.consumer.subscribe([topic], listener=_SeekToStoredPositions(self))
+        deadline = time.monotonic() + max_seconds if max_seconds else None
+        last_progress = last_check = time.monotonic()
+        try:
+            while not self._stop:
+                polled = self._poll()
+                if polled:
+                    self._process(topic, polled)
+                now = time.monotonic()
+                if bounded and (not polled or now - last_check > 2.0):
+                    last_check = now
+                    if self._reached(targets):
+                        break
+                if deadline and now > deadline:
+                    raise BoundedLoadTimeout(
+                        f"did not reach the end offsets within {max_seconds:.0f}s: {self.stats.summary()}"
+                    )
+                if now - last_progress >= self.progress_every:
+                    last_progress = now
+                    log.info("progress: %s", self.stats.summary())
+        finally:
+            self.consumer.close()
+            self.sink.close()
+        log.info("done: %s", self.stats.summary())
+        return self.stats
+
+    def _poll(self) -> list:
+        try:
+            polled = self.consumer.poll(timeout_ms=500)
+        except KafkaError as exc:
+            log.warning("Kafka error while polling (%s); retrying in 1s", exc)
+            time.sleep(1)
+            return []
+        records = []
+        for _tp, part in polled.items():
+            records.extend(part)
+        return records
+
+    def _process(self, topic: str, records: list) -> None:
+        now = datetime.now(timezone.utc)
+        batch = encode_batch(topic, records, now=now, future_tolerance=self.future_tolerance)
+        try:
+            result = self.sink.write(batch, self._accept_gaps)
+        except PositionGapError as exc:
+            log.warning("%s; re-seeking to the stored positions", exc)
+            self._reseek(topic, accept_gaps=True)
+            return
+        except psycopg.OperationalError as exc:
+            self._database_down(exc)
+            self._reseek(topic)
+            return
+        self.stats.messages += len(records)
+        self.stats.batches += 1
+        self.stats.counts = self.stats.counts + result.total()
+        self.stats.skipped_already_committed += result.skipped_already_committed
+        for partition in result.counts:
+            self._accept_gaps.pop(partition, None)
+
+    def _reseek(self, topic: str, accept_gaps: bool = False) -> None:
+        self.stats.reseeks += 1
+        assigned = self.consumer.assignment()
+        stored = self._stored_positions_with_retry()
+        if accept_gaps:
+            # A second gap at the same stored position means those offsets hold no record.
+            self._accept_gaps = {tp.partition: stored[tp.partition] for tp in assigned if tp.partition in stored}
+        self.seek_to_stored(assigned)
+
+    def _end_offsets(self, topic: str) -> dict[int, int]:
+        partitions = topic_partitions(self.consumer, topic)
+        return {tp.partition: off for tp, off in self.consumer.end_offsets(partitions).items()}
+
+    def _reached(self, targets: dict[int, int]) -> bool:
+        stored = self._stored_positions_with_retry()
+        if not targets:
+            return True
+        beginnings = {tp.partition: off for tp, off in self.consumer.beginning_offsets(
+            [TopicPartition(self.settings.topic, p) for p in targets]).items()}
+        return all(stored.get(p, beginnings[p]) >= end for p, end in targets.items())
+
+
+def install_signal_handlers(loader: RawLoader) -> None:
+    signal.signal(signal.SIGTERM, loader.request_stop)
+    signal.signal(signal.SIGINT, loader.request_stop)

@@ -1,0 +1,30 @@
+"""The event contract (schema_version 1): a fast validator for case-event message values.
+
+    from ingestion.contract import validate, ValidEvent, Rejection, REASONS
+    result = validate(message.value, now=datetime.now(timezone.utc))
+
+`case-event.schema.json` beside this file is the project's copy of the upstream schema
+(../shared/contract/); a test keeps them identical and checks that this validator agrees with
+the reference JSON Schema validator. Reason classes and their check order: reasons.py.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingestion.contract.model import EVENT_TYPES
+from ingestion.contract.reasons import DESCRIPTIONS as REASON_DESCRIPTIONS
+from ingestion.contract.reasons import REASONS
+from ingestion.contract.validator import NaiveDatetimeError, Rejection, ValidEvent, validate
+
+SCHEMA_PATH = Path(__file__).with_name("case-event.schema.json")
+
+__all__ = [
+    "EVENT_TYPES",
+    "REASONS",
+    "REASON_DESCRIPTIONS",
+    "SCHEMA_PATH",
+    "NaiveDatetimeError",
+    "Rejection",
+    "ValidEvent",
+    "validate",
+]

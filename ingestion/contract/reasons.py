@@ -1,0 +1,64 @@
+"""Why a message value was rejected: the reason classes written to raw.quarantine.reason.
+
+Every rejected message gets exactly one class. When a value has several problems, the class is
+the first one met in this fixed order (validate() checks in this order, see validator.py):
+
+  1. empty_value              the value itself (None / b"")
+  2. too_large                its length, before any parsing
+  3. nul_character            a JSON \\u0000 escape anywhere in the text
+  4. invalid_utf8             the bytes
+  5. invalid_json             the JSON syntax (whole document)
+  6. not_an_object            the top-level JSON value
+  7. unsupported_schema_version  `schema_version` is a number other than 1
+  8. unknown_event_type       `event_type` is a string that is not one of the ten types
+  9. missing_field / wrong_type / invalid_value
+                              the first structural error met walking the document in its own key
+                              order (a missing required field is noticed when its object closes)
+ 10. timestamp_without_offset / invalid_timestamp
+                              `occurred_at`, then `data.due_at` / `data.new_due_at`
+ 11. future_timestamp         `occurred_at` later than now + tolerance
+
+`event_id_conflict` is never produced by validate(): the loader uses it when an event_id that is
+already loaded arrives again with different content.
+"""
+from __future__ import annotations
+
+from types import MappingProxyType
+
+EMPTY_VALUE = "empty_value"
+TOO_LARGE = "too_large"
+NUL_CHARACTER = "nul_character"
+INVALID_UTF8 = "invalid_utf8"
+INVALID_JSON = "invalid_json"
+NOT_AN_OBJECT = "not_an_object"
+UNSUPPORTED_SCHEMA_VERSION = "unsupported_schema_version"
+UNKNOWN_EVENT_TYPE = "unknown_event_type"
+MISSING_FIELD = "missing_field"
+WRONG_TYPE = "wrong_type"
+INVALID_VALUE = "invalid_value"
+TIMESTAMP_WITHOUT_OFFSET = "timestamp_without_offset"
+INVALID_TIMESTAMP = "invalid_timestamp"
+FUTURE_TIMESTAMP = "future_timestamp"
+EVENT_ID_CONFLICT = "event_id_conflict"
+
+# One line each; the order is the check order above (event_id_conflict last: loader only).
+DESCRIPTIONS: MappingProxyType[str, str] = MappingProxyType({
+    EMPTY_VALUE: "The message value is null (a tombstone) or zero bytes long.",
+    TOO_LARGE: "The value is longer than max_bytes; rejected before parsing.",
+    NUL_CHARACTER: "The JSON text contains a \\u0000 escape, which PostgreSQL jsonb cannot store.",
+    INVALID_UTF8: "The bytes are not valid UTF-8 (anywhere, including unknown fields).",
+    INVALID_JSON: "Not one well-formed JSON document (syntax, trailing data, lone surrogate, "
+                  "nesting too deep).",
+    NOT_AN_OBJECT: "The JSON value is not an object (array, string, number, ...).",
+    UNSUPPORTED_SCHEMA_VERSION: "schema_version is a number other than 1.",
+    UNKNOWN_EVENT_TYPE: "event_type is a string that is not one of the ten contract event types.",
+    MISSING_FIELD: "A field required for this event type is absent.",
+    WRONG_TYPE: "A field has the wrong JSON type (e.g. a string where a number is required).",
+    INVALID_VALUE: "A value breaks an enum, pattern, uuid, length or range constraint.",
+    TIMESTAMP_WITHOUT_OFFSET: "occurred_at, due_at or new_due_at has no explicit UTC offset.",
+    INVALID_TIMESTAMP: "A timestamp is not RFC 3339 or names an impossible instant (2026-02-30).",
+    FUTURE_TIMESTAMP: "occurred_at is later than the validation time plus the tolerance.",
+    EVENT_ID_CONFLICT: "Loader only: an already-loaded event_id arrived with different content.",
+})
+
+REASONS: tuple[str, ...] = tuple(DESCRIPTIONS)
