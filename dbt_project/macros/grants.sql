@@ -1,0 +1,15 @@
+{#- dbt's +grants give SELECT on each relation; readers also need USAGE on the schema. -#}
+{% macro grant_schema_usage() %}
+do $$
+declare s record;
+begin
+  for s in select * from (values ('marts', 'motcua_bi'), ('marts', 'motcua_auditor'),
+                                 ('staging', 'motcua_auditor'), ('intermediate', 'motcua_auditor'),
+                                 ('audit', 'motcua_auditor')) as g(schema_name, role_name)
+  loop
+    if exists (select from pg_namespace where nspname = s.schema_name) then
+      execute format('grant usage on schema %I to %I', s.schema_name, s.role_name);
+    end if;
+  end loop;
+end $$;
+{% endmacro %}

@@ -1,0 +1,118 @@
+"""The Great Expectations side: an ephemeral context, a PostgreSQL data source, assets,
+validation definitions and one checkpoint per gate run.
+
+The context is ephemeral (suites live in code), except two things on disk, both git-ignored:
+the validation-result JSON store behind Data Docs (so earlier runs stay browsable) and the
+Data Docs HTML site itself.
+"""
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+import great_expectations as gx  # noqa: E402  (after the analytics switch)
+import psycopg  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from great_expectations.checkpoint import CheckpointResult, UpdateDataDocsAction  # noqa: E402
+from great_expectations.core.run_identifier import RunIdentifier  # noqa: E402
+from great_expectations.data_context.types.base import (  # noqa: E402
+    DataContextConfig,
+    InMemoryStoreBackendDefaults,
+    ProgressBarsConfig,
+)
+
+from expectations.config import GateConfig  # noqa: E402
+from expectations.suites import SuiteSpec  # noqa: E402
+from ingestion import db  # noqa: E402
+
+SITE = "motcua"
+DATASOURCE = "motcua_pg"
+
+
+def sqlalchemy_url(role: str = "transform", dbname: str | None = None) -> str:
+    """The libpq settings of `ingestion.db.conninfo` as an SQLAlchemy URL (psycopg2 driver)."""
+    params = psycopg.conninfo.conninfo_to_dict(db.conninfo(role, dbname))
+    return sa.URL.create(
+        "postgresql+psycopg2",
+        username=params.get("user"), password=params.get("password"),
+        host=params.get("host"), port=int(params["port"]) if params.get("port") else None,
+        database=params.get("dbname"),
+        query={"application_name": "motcua-gx", "connect_timeout": str(params.get("connect_timeout", 10))},
+    ).render_as_string(hide_password=False)
+
+
+def make_context(cfg: GateConfig):
+    defaults = InMemoryStoreBackendDefaults(init_temp_docs_sites=False)
+    defaults.stores[defaults.validation_results_store_name]["store_backend"] = {
+        "class_name": "TupleFilesystemStoreBackend",
+        "base_directory": str(cfg.gx_state_dir / "validations"),
+    }
+    project = DataContextConfig(
+        store_backend_defaults=defaults,
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+        data_docs_sites={SITE: {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                              "base_directory": str(cfg.data_docs_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        }},
+    )
+    return gx.get_context(project_config=project)
+
+
+def prune_old_results(cfg: GateConfig) -> None:
+    """Keep Data Docs to recent runs; the SQL history keeps everything."""
+    root = cfg.gx_state_dir / "validations"
+    if not root.exists():
+        return
+    horizon = time.time() - cfg.keep_validation_days * 86400
+    for path in root.rglob("*.json"):
+        if path.stat().st_mtime < horizon:
+            path.unlink(missing_ok=True)
+
+
+def run_checkpoint(context, specs: list[SuiteSpec], url: str, name: str, run_name: str,
+                   run_time: datetime) -> CheckpointResult:
+    source = context.data_sources.add_or_update_postgres(DATASOURCE, connection_string=url)
+    definitions = []
+    for spec in specs:
+        if spec.table:
+            schema, table = spec.table.split(".", 1)
+            asset = source.add_table_asset(spec.asset_name, table_name=table, schema_name=schema)
+        else:
+            asset = source.add_query_asset(spec.asset_name, query=spec.query)
+        batch = asset.add_batch_definition_whole_table("whole")
+        suite = context.suites.add(gx.ExpectationSuite(name=spec.name, expectations=spec.expectations))
+        definitions.append(context.validation_definitions.add(
+            gx.ValidationDefinition(name=spec.name, data=batch, suite=suite)))
+    checkpoint = context.checkpoints.add(gx.Checkpoint(
+        name=name,
+        validation_definitions=definitions,
+        actions=[UpdateDataDocsAction(name="data_docs", site_names=[SITE])],
+        # SUMMARY keeps at most 10 sample values per expectation: bounded, never a table dump.
+        result_format={"result_format": "SUMMARY", "partial_unexpected_count": 10},
+    ))
+    return checkpoint.run(run_id=RunIdentifier(run_name=run_name, run_time=run_time))
+
+
+def docs_url(context, result_id) -> str | None:
+    urls = context.get_docs_sites_urls(resource_identifier=result_id, site_name=SITE, only_if_exists=False)
+    return urls[0]["site_url"] if urls else None
+
+
+def index_url(cfg: GateConfig) -> str:
+    return Path(cfg.data_docs_dir, "index.html").resolve().as_uri()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+__all__ = ["make_context", "prune_old_results", "run_checkpoint", "docs_url", "index_url",
+           "sqlalchemy_url", "utcnow", "timedelta"]

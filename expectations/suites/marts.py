@@ -1,0 +1,220 @@
+"""Marts layer: the figures about to be published (marts.* per /work/shared/contract/marts.md).
+
+Batch: each mart table whole. The marts are rebuilt in full every night, so the whole published
+state is checked, not only the day's months; reconciliation with raw uses the interval end as
+the cutoff (every receipt loaded before the end of the day must be in fct_cases).
+Suites are generated from the columns the table really has: the contract columns are checked
+for presence, and every text column (also ones added later) for personal data.
+"""
+from __future__ import annotations
+
+import great_expectations as gx
+
+from expectations.catalog import Catalog
+from expectations.checks import BATCH, CRITICAL, WARNING, expect, ident, no_rows
+from expectations.suites import BuildContext, SuiteSpec
+from expectations.suites import marts_sql as q
+from expectations.suites.marts_sql import AGENCY_MONTHLY, FCT, OFFICER_DAILY, OFFICER_MONTHLY
+
+E = gx.expectations
+MEASURES = (
+    "cases_received", "cases_returned_first_pass", "first_pass_return_rate", "cases_completed",
+    "cases_completed_on_time", "on_time_rate", "ratings_count", "avg_rating", "complaints_count",
+    "complaint_rate",
+)
+CONTRACT: dict[str, tuple[str, ...]] = {
+    FCT: ("case_id", "agency_code", "procedure_code", "channel", "receiving_officer_id",
+          "handling_officer_id", "received_at", "due_at", "effective_due_at", "completed_at", "outcome",
+          "status", "return_count", "first_returned_at", "timeliness", "is_overdue_open",
+          "waiting_working_minutes", "rating_score", "complaint_count"),
+    OFFICER_MONTHLY: ("officer_id", "agency_code", "month", *MEASURES, "working_days", "throughput_per_working_day"),
+    OFFICER_DAILY: ("officer_id", "agency_code", *MEASURES),
+    AGENCY_MONTHLY: ("agency_code", "month", *MEASURES),
+}
+DAY_COLUMNS = ("day", "date", "local_date", "activity_date", "work_date", "calendar_date")
+# (rate, numerator, denominator): the rate must equal numerator / denominator.
+RATES = (
+    ("on_time_rate", "cases_completed_on_time", "cases_completed"),
+    ("first_pass_return_rate", "cases_returned_first_pass", "cases_received"),
+    ("complaint_rate", "complaints_count", "cases_completed"),
+    ("throughput_per_working_day", "cases_completed", "working_days"),
+)
+BOUNDED = (("cases_completed_on_time", "cases_completed"), ("cases_returned_first_pass", "cases_received"))
+# The OpenCPS counts of kpi_agency_monthly; the contract names them without fixing a prefix.
+OPENCPS = {k: (f"cases_{k}", k, f"{k}_count") for k in
+           ("early", "on_time", "late", "open_within_deadline", "open_overdue", "waiting_for_applicant", "withdrawn")}
+NOT_ACTIVITY = {"working_days", "waiting_working_minutes"}
+
+
+def _short(relation: str) -> str:
+    return relation.split(".", 1)[1]
+
+
+def _common(relation: str, cat: Catalog, keys: list[str]) -> list:
+    """Presence of contract columns, keys, personal data: for every mart table."""
+    name = _short(relation)
+    cols = cat.columns(relation)
+    exps = [
+        expect(E.ExpectTableColumnsToMatchSet, f"{name}_contract_columns", CRITICAL,
+               f"{relation} has at least the contract's columns (BI and audit queries use them).",
+               column_set=list(CONTRACT[relation]) + [k for k in keys if k not in CONTRACT[relation]],
+               exact_match=False),
+        no_rows(f"{name}_no_personal_data_columns", CRITICAL,
+                f"No column of {relation} is named like personal data (applicant, full_name, id_number, phone...).",
+                q.pii_names(relation)),
+    ]
+    text_cols = [c for c in cols if c.is_text]
+    if text_cols:
+        exps.append(no_rows(
+            f"{name}_no_personal_data_values", CRITICAL,
+            f"No text value in {relation} looks like an ID number (9/12 digits), a phone number or an e-mail.",
+            q.pii_values(text_cols)))
+    present = set(cat.names(relation))
+    for k in keys:
+        if k in present:
+            exps.append(expect(E.ExpectColumnValuesToNotBeNull, f"{name}_{k}_not_null", CRITICAL,
+                               f"{relation}.{k} is never NULL.", column=k))
+    if all(k in present for k in keys):
+        exps.append(expect(E.ExpectCompoundColumnsToBeUnique, f"{name}_key_unique", CRITICAL,
+                           f"One row per ({', '.join(keys)}) in {relation}.", column_list=keys))
+    return exps
+
+
+def _kpi_measures(relation: str, cat: Catalog, keys: list[str], tol: float) -> list:
+    name, present = _short(relation), set(cat.names(relation))
+    exps = []
+    for c in cat.columns(relation):
+        if c.name.endswith("_rate") and c.is_numeric:
+            exps.append(expect(E.ExpectColumnValuesToBeBetween, f"{name}_{c.name}_in_0_1", CRITICAL,
+                               f"{c.name} is a fraction in [0, 1] (or NULL).", column=c.name, min_value=0, max_value=1))
+        elif c.is_integer:
+            exps.append(expect(E.ExpectColumnValuesToBeBetween, f"{name}_{c.name}_non_negative", CRITICAL,
+                               f"{c.name} is a count, never negative.", column=c.name, min_value=0))
+    if "avg_rating" in present:
+        exps.append(expect(E.ExpectColumnValuesToBeBetween, f"{name}_avg_rating_in_1_5", CRITICAL,
+                           "avg_rating is on the 1-5 scale (or NULL).", column="avg_rating", min_value=1, max_value=5))
+    for num, den in BOUNDED:
+        if {num, den} <= present:
+            exps.append(expect(E.ExpectColumnPairValuesAToBeGreaterThanB, f"{name}_{num}_le_{den}", CRITICAL,
+                               f"{num} never exceeds {den}.", column_A=den, column_B=num, or_equal=True))
+    for rate, num, den in RATES:
+        if {rate, num, den} <= present:
+            exps.append(no_rows(f"{name}_{rate}_is_{num}_over_{den}", CRITICAL,
+                                f"{rate} = {num} / {den}, NULL exactly when {den} is 0.",
+                                q.rate_consistency(rate, num, den, tol, keys)))
+    return exps
+
+
+def _activity(relation: str, cat: Catalog, keys: list[str], period: str, monthly: bool, actor: str, tz: str):
+    counts = [c.name for c in cat.columns(relation) if c.is_integer and c.name not in NOT_ACTIVITY]
+    if not set(keys) <= set(cat.names(relation)):
+        return []
+    return [no_rows(f"{_short(relation)}_rows_have_activity", WARNING,
+                    f"Every row of {relation} has activity: a non-zero count or a raw event of its {actor} in the period.",
+                    q.no_activity(relation, keys, period, monthly, counts, actor, tz))]
+
+
+def _fct(ctx: BuildContext) -> SuiteSpec:
+    cat, tz, present = ctx.catalog, ctx.config.timezone, set(ctx.catalog.names(FCT))
+    exps = _common(FCT, cat, ["case_id"])
+    sets = {"status": ["open", "completed", "withdrawn"], "outcome": ["approved", "refused"],
+            "timeliness": ["early", "on_time", "late"], "channel": ["in_person", "online", "postal"]}
+    for col, values in sets.items():
+        if col in present:
+            exps.append(expect(E.ExpectColumnValuesToBeInSet, f"fct_cases_{col}_known", CRITICAL,
+                               f"{col} is one of {', '.join(values)} (or NULL).", column=col, value_set=values))
+    for col in ("return_count", "complaint_count", "waiting_working_minutes"):
+        if col in present:
+            exps.append(expect(E.ExpectColumnValuesToBeBetween, f"fct_cases_{col}_non_negative", CRITICAL,
+                               f"{col} is never negative.", column=col, min_value=0))
+    if "rating_score" in present:
+        exps.append(expect(E.ExpectColumnValuesToBeBetween, "fct_cases_rating_score_in_1_5", CRITICAL,
+                           "rating_score is on the 1-5 scale (or NULL).", column="rating_score", min_value=1, max_value=5))
+    if {"status", "completed_at", "timeliness", "due_at"} <= present:
+        exps.append(no_rows("fct_cases_status_consistent", CRITICAL,
+                            "completed_at is set exactly for completed cases; timeliness only for completed "
+                            "cases, and for every completed case that has a deadline.",
+                            f"""select case_id, status, completed_at, timeliness from {BATCH}
+ where (status = 'completed') <> (completed_at is not null)
+    or (timeliness is not null and status <> 'completed')
+    or (status = 'completed' and timeliness is null and due_at is not null)"""))
+    if {"completed_at", "received_at"} <= present:
+        exps.append(expect(E.ExpectColumnPairValuesAToBeGreaterThanB, "fct_cases_completed_not_before_received", WARNING,
+                           "No published case was completed before it was received.",
+                           column_A="completed_at", column_B="received_at", or_equal=True,
+                           ignore_row_if="either_value_is_missing"))
+    exps.append(no_rows("fct_cases_exist_in_raw", CRITICAL,
+                        "Every published case has raw events (nothing invented downstream).", q.fct_cases_in_raw()))
+    exps.append(no_rows("fct_cases_received_reconciles_with_raw", CRITICAL,
+                        "Per agency and month, cases received in fct_cases lie between the raw receipts loaded "
+                        "before the end of the interval and all raw receipts.",
+                        q.fct_received_vs_raw(tz, ctx.interval.sql_end())))
+    return SuiteSpec(name=FCT, layer="marts", requires=(FCT, "raw.case_events"), table=FCT, expectations=exps)
+
+
+def _officer_monthly(ctx: BuildContext) -> SuiteSpec:
+    cat, keys = ctx.catalog, ["officer_id", "month"]
+    exps = _common(OFFICER_MONTHLY, cat, keys) + _kpi_measures(OFFICER_MONTHLY, cat, keys, ctx.config.rate_tolerance)
+    exps += _first_of_month(OFFICER_MONTHLY, cat)
+    exps += _activity(OFFICER_MONTHLY, cat, keys, "month", True, "officer_id", ctx.config.timezone)
+    measures = [m for m in ("cases_received", "cases_completed")
+                if m in cat.names(OFFICER_MONTHLY) and m in cat.names(AGENCY_MONTHLY)]
+    if measures and cat.has(AGENCY_MONTHLY):
+        exps.append(no_rows("kpi_officer_monthly_totals_match_agency", CRITICAL,
+                            "Per month, the officers' received and completed cases add up to the agencies'.",
+                            q.totals_match(OFFICER_MONTHLY, "month", AGENCY_MONTHLY, "month", ["month"], measures)))
+    return SuiteSpec(name=OFFICER_MONTHLY, layer="marts", requires=(OFFICER_MONTHLY,), table=OFFICER_MONTHLY,
+                     expectations=exps)
+
+
+def _officer_daily(ctx: BuildContext) -> SuiteSpec:
+    cat = ctx.catalog
+    day = cat.first_present(OFFICER_DAILY, DAY_COLUMNS) or "day"
+    keys = ["officer_id", day]
+    exps = _common(OFFICER_DAILY, cat, keys) + _kpi_measures(OFFICER_DAILY, cat, keys, ctx.config.rate_tolerance)
+    exps += _activity(OFFICER_DAILY, cat, keys, day, False, "officer_id", ctx.config.timezone)
+    both = set(cat.names(OFFICER_DAILY)) & set(cat.names(OFFICER_MONTHLY))
+    measures = [m for m in ("cases_received", "cases_returned_first_pass", "cases_completed",
+                            "cases_completed_on_time", "ratings_count", "complaints_count") if m in both]
+    if measures and day in cat.names(OFFICER_DAILY):
+        exps.append(no_rows("kpi_officer_daily_sums_to_monthly", CRITICAL,
+                            "Per officer and month, the daily rows add up to the monthly row.",
+                            q.totals_match(OFFICER_DAILY, f"officer_id, date_trunc('month', {ident(day)})::date as month",
+                                           OFFICER_MONTHLY, "officer_id, month", ["officer_id", "month"], measures)))
+    return SuiteSpec(name=OFFICER_DAILY, layer="marts", requires=(OFFICER_DAILY,), table=OFFICER_DAILY,
+                     expectations=exps)
+
+
+def _agency_monthly(ctx: BuildContext) -> SuiteSpec:
+    cat, keys, present = ctx.catalog, ["agency_code", "month"], set(ctx.catalog.names(AGENCY_MONTHLY))
+    exps = _common(AGENCY_MONTHLY, cat, keys) + _kpi_measures(AGENCY_MONTHLY, cat, keys, ctx.config.rate_tolerance)
+    exps += _first_of_month(AGENCY_MONTHLY, cat)
+    exps += _activity(AGENCY_MONTHLY, cat, keys, "month", True, "agency_code", ctx.config.timezone)
+    opencps = {k: cat.first_present(AGENCY_MONTHLY, names) for k, names in OPENCPS.items()}
+    early, on_time, late = opencps["early"], opencps["on_time"], opencps["late"]
+    if early and on_time and late and "cases_completed" in present:
+        e, o, l_ = ident(early), ident(on_time), ident(late)
+        on_time_check = (f" or {ident('cases_completed_on_time')} <> {e} + {o}"
+                         if "cases_completed_on_time" in present else "")
+        exps.append(no_rows("kpi_agency_monthly_timeliness_adds_up", CRITICAL,
+                            "early + on_time + late = cases_completed, and early + on_time = cases_completed_on_time.",
+                            f"""select agency_code, month from {BATCH}
+ where {e} + {o} + {l_} <> cases_completed{on_time_check}"""))
+    if {"cases_received", "cases_completed"} <= present and cat.has(FCT):
+        exps.append(no_rows("kpi_agency_monthly_reconciles_with_fct_cases", CRITICAL,
+                            "Per agency and month, received and completed counts equal those of fct_cases.",
+                            q.agency_vs_fct(ctx.config.timezone, "cases_received", "cases_completed")))
+    return SuiteSpec(name=AGENCY_MONTHLY, layer="marts", requires=(AGENCY_MONTHLY,), table=AGENCY_MONTHLY,
+                     expectations=exps)
+
+
+def _first_of_month(relation: str, cat: Catalog) -> list:
+    if "month" not in cat.names(relation):
+        return []
+    return [no_rows(f"{_short(relation)}_month_is_first_day", CRITICAL,
+                    "month is the first day of a month (local calendar).",
+                    f"select month from {BATCH} where month <> date_trunc('month', month)::date")]
+
+
+def build(ctx: BuildContext) -> list[SuiteSpec]:
+    return [_fct(ctx), _officer_monthly(ctx), _officer_daily(ctx), _agency_monthly(ctx)]

@@ -1,0 +1,80 @@
+"""Staging layer: the typed events dbt reads (staging.stg_case_events).
+
+Batch: every event of the cases touched on the day (a case's order can only be judged with all
+of its events). Two suites: the events themselves, and one row per case with its milestones.
+"""
+from __future__ import annotations
+
+import great_expectations as gx
+
+from expectations.checks import BATCH, CRITICAL, WARNING, expect, no_rows
+from expectations.suites import BuildContext, SuiteSpec
+
+STG = "staging.stg_case_events"
+
+
+def touched_cases(ctx: BuildContext) -> str:
+    s, e = ctx.interval.sql_start(), ctx.interval.sql_end()
+    return f"""select case_id from {STG}
+         where (ingested_at >= {s} and ingested_at < {e}) or (occurred_at >= {s} and occurred_at < {e})"""
+
+
+def events_query(ctx: BuildContext) -> str:
+    return f"""select event_id, event_type, case_id, agency_code, officer_id, occurred_at, ingested_at
+  from {STG}
+ where case_id in ({touched_cases(ctx)})"""
+
+
+def lifecycle_query(ctx: BuildContext) -> str:
+    return f"""select case_id, min(agency_code) as agency_code,
+       min(occurred_at) filter (where event_type = 'case.received') as received_at,
+       min(occurred_at) filter (where event_type = 'case.completed') as completed_at,
+       min(occurred_at) filter (where event_type = 'case.delivered') as delivered_at
+  from {STG}
+ where case_id in ({touched_cases(ctx)})
+ group by case_id"""
+
+
+def build(ctx: BuildContext) -> list[SuiteSpec]:
+    E = gx.expectations
+    share = ctx.config.lifecycle_critical_share
+    events = [
+        expect(E.ExpectColumnValuesToBeUnique, "staging_event_id_unique", CRITICAL,
+               "Each event appears once in staging (no duplicate slipped past the loader or a join).",
+               column="event_id"),
+        *[expect(E.ExpectColumnValuesToNotBeNull, f"staging_{col}_not_null", CRITICAL,
+                 f"Every staged event has {col}.", column=col)
+          for col in ("event_id", "event_type", "case_id", "agency_code", "occurred_at")],
+        no_rows("staging_complete_vs_raw", CRITICAL,
+                "Every raw event of the cases touched today reached staging.",
+                f"""select e.event_id, e.case_id, e.event_type
+  from raw.case_events e
+ where e.case_id in (select case_id from {BATCH})
+   and not exists (select 1 from {STG} s where s.event_id = e.event_id)
+ limit 200"""),
+    ]
+    lifecycle = [
+        expect(E.ExpectColumnPairValuesAToBeGreaterThanB, "staging_completed_not_before_received", CRITICAL,
+               f"At most {share:.1%} of the cases touched today were completed before they were received.",
+               column_A="completed_at", column_B="received_at", or_equal=True,
+               ignore_row_if="either_value_is_missing", mostly=1 - share),
+        expect(E.ExpectColumnPairValuesAToBeGreaterThanB, "staging_completed_not_before_received_any", WARNING,
+               "No case touched today was completed before it was received.",
+               column_A="completed_at", column_B="received_at", or_equal=True,
+               ignore_row_if="either_value_is_missing"),
+        expect(E.ExpectColumnPairValuesAToBeGreaterThanB, "staging_delivered_not_before_completed", WARNING,
+               "No result was delivered before the case was completed.",
+               column_A="delivered_at", column_B="completed_at", or_equal=True,
+               ignore_row_if="either_value_is_missing"),
+        no_rows("staging_completed_case_has_receipt", WARNING,
+                "Every completed case has a receipt; the others are orphaned (a lost or late case.received).",
+                f"""select case_id, agency_code, completed_at from {BATCH}
+ where completed_at is not null and received_at is null
+ order by case_id"""),
+    ]
+    return [
+        SuiteSpec(name="staging.stg_case_events", layer="staging", requires=(STG, "raw.case_events"),
+                  query=events_query(ctx), expectations=events),
+        SuiteSpec(name="staging.case_lifecycle", layer="staging", requires=(STG,),
+                  query=lifecycle_query(ctx), expectations=lifecycle),
+    ]
