@@ -86,7 +86,9 @@ class ExpectNoUnexpectedRows(UnexpectedRowsExpectation):
 def expect(cls: type[Expectation], name: str, severity: str, description: str, **kwargs: Any) -> Expectation:
     if severity not in SEVERITIES:
         raise SuiteDefinitionError(f"{name}: severity must be one of {SEVERITIES}, got {severity!r}")
-    return cls(severity=severity, meta={"name": name, "severity": severity}, description=description, **kwargs)
+    # The severity leads the description because Data Docs shows descriptions, not meta.
+    return cls(severity=severity, meta={"name": name, "severity": severity, "summary": description},
+               description=f"[{severity}] {description}", **kwargs)
 
 
 def no_rows(name: str, severity: str, description: str, sql: str) -> Expectation:

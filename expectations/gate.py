@@ -49,13 +49,14 @@ def _missing_outcome(spec: SuiteSpec, missing: list[str]) -> Outcome:
 def run_gate(layer: str, day: date | str, *, dbname: str | None = None,
              config: GateConfig | None = None) -> GateResult:
     """Validate one layer (or all) for one local date; store the results; return the verdict."""
-    from expectations import context as gxc   # imports GX (~2-5 s): only when a gate really runs
-    from expectations import store
-    import great_expectations as gx
-
     cfg = config or GateConfig.from_env()
     layers = _layers(layer)
     interval = DataInterval.for_day(day, cfg.timezone)
+    # Imported only once the arguments are known to be good: GX takes seconds to import.
+    import great_expectations as gx
+
+    from expectations import context as gxc
+    from expectations import store
     started = gxc.utcnow()
     run_id = str(uuid.uuid4())
     with db.connect("transform", dbname, autocommit=True) as conn:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from expectations.checks import CRITICAL, WARNING
@@ -95,6 +96,15 @@ class GateResult:
         return "\n".join(lines)
 
 
+def _default(value: Any) -> Any:
+    return float(value) if isinstance(value, Decimal) else str(value)
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready copy of what GX returned (Decimals become numbers, datetimes ISO strings)."""
+    return None if value is None else json.loads(json.dumps(value, default=_default))
+
+
 def _exception_message(info: Any) -> str | None:
     if not isinstance(info, dict):
         return None
@@ -113,11 +123,14 @@ def outcomes_from_suite_result(suite_result: Any, docs_url: str | None) -> list[
         meta = cfg.meta or {}
         result = r.result or {}
         error = _exception_message(r.exception_info)
+        sql_check = cfg.type == "expect_no_unexpected_rows"   # rows returned = unexpected count
         details: Any = None
         if error:
             details = {"error": error.splitlines()[0][:500]}
+        elif sql_check:
+            details = result.get("details", {}).get("unexpected_rows")
         elif "details" in result:
-            details = result["details"].get("unexpected_rows", result["details"])
+            details = result["details"]
         elif result.get("partial_unexpected_list"):
             details = result["partial_unexpected_list"]
         out.append(Outcome(
@@ -126,12 +139,11 @@ def outcomes_from_suite_result(suite_result: Any, docs_url: str | None) -> list[
             expectation_type=cfg.type,
             severity=meta.get("severity", CRITICAL),
             success=bool(r.success) and not error,
-            observed_value=result.get("observed_value"),
-            unexpected_count=result.get("unexpected_count",
-                                        result.get("observed_value") if "details" in result else None),
+            observed_value=plain(result.get("observed_value")),
+            unexpected_count=result.get("observed_value") if sql_check else result.get("unexpected_count"),
             element_count=result.get("element_count"),
-            details=details,
-            description=cfg.description or "",
+            details=plain(details),
+            description=meta.get("summary") or cfg.description or "",
             docs_url=docs_url,
         ))
     return out

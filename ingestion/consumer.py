@@ -7,12 +7,17 @@ Two modes:
 
 Positions come from PostgreSQL (see checkpoint.py); on every partition assignment, and after
 any failed write, the consumer seeks to them, so Kafka-side state can never skip or repeat.
+
+Pipelining: while one batch is written by a writer thread (the wait is PostgreSQL's work, with
+the GIL released), the main thread polls and validates the next one. At most one write is in
+flight; when it fails, the batch prepared meanwhile is dropped and the consumer re-seeks.
 """
 from __future__ import annotations
 
 import logging
 import signal
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -24,7 +29,7 @@ from ingestion.batch import encode_batch
 from ingestion.checkpoint import PartitionCounts, PositionGapError, stored_positions
 from ingestion.kafka_client import make_consumer, topic_partitions
 from ingestion.settings import KafkaSettings
-from ingestion.sink import RawSink
+from ingestion.sink import RawSink, WriteResult
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +93,10 @@ class RawLoader:
         self.stats = LoadStats()
         self._stop = False
         self._accept_gaps: dict[int, int] = {}
+        self._reader: psycopg.Connection | None = None
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="raw-writer")
+        self._in_flight: tuple[Future, int] | None = None
+        self._gap_seen = False
 
     # -- positions -----------------------------------------------------------------------
     def seek_to_stored(self, partitions) -> None:
@@ -99,17 +108,20 @@ class RawLoader:
                 self.consumer.seek_to_beginning(tp)
 
     def _stored_positions_with_retry(self) -> dict[int, int]:
+        # Its own connection: the writer thread may be inside a transaction on the sink's.
         while True:
             try:
-                conn = self.sink.connect()
-                with conn.transaction():
-                    return stored_positions(conn, self.settings.consumer_group, self.settings.topic)
+                if self._reader is None or self._reader.closed:
+                    self._reader = psycopg.connect(self.sink.conninfo, autocommit=True)
+                return stored_positions(self._reader, self.settings.consumer_group, self.settings.topic)
             except psycopg.OperationalError as exc:
                 self._database_down(exc)
 
     def _database_down(self, exc: Exception) -> None:
         self.stats.database_outages += 1
-        self.sink.close()
+        if self._reader is not None:
+            self._reader.close()
+        self._reader = None
         log.warning("PostgreSQL unavailable (%s); retrying in 2s", str(exc).strip().splitlines()[0])
         if self._stop:
             raise KeyboardInterrupt
@@ -130,13 +142,21 @@ class RawLoader:
         last_progress = last_check = time.monotonic()
         try:
             while not self._stop:
-                polled = self._poll()
-                if polled:
-                    self._process(topic, polled)
+                records = self._poll()
+                if records:
+                    batch = encode_batch(topic, records, now=datetime.now(timezone.utc),
+                                         future_tolerance=self.future_tolerance)
+                    if self._settle():  # the previous write failed: positions moved back
+                        self._reseek()
+                    else:
+                        self._in_flight = (self._writer.submit(self.sink.write, batch, dict(self._accept_gaps)),
+                                           len(records))
                 now = time.monotonic()
-                if bounded and (not polled or now - last_check > 2.0):
+                if bounded and (not records or now - last_check > 2.0):
                     last_check = now
-                    if self._reached(targets):
+                    if self._settle():
+                        self._reseek()
+                    elif self._reached(targets):
                         break
                 if deadline and now > deadline:
                     raise BoundedLoadTimeout(
@@ -145,9 +165,14 @@ class RawLoader:
                 if now - last_progress >= self.progress_every:
                     last_progress = now
                     log.info("progress: %s", self.stats.summary())
+            if self._settle():
+                log.warning("the last write failed; it will be redone from the stored positions next time")
         finally:
+            self._writer.shutdown(wait=True)
             self.consumer.close()
             self.sink.close()
+            if self._reader is not None:
+                self._reader.close()
         log.info("done: %s", self.stats.summary())
         return self.stats
 
@@ -163,31 +188,36 @@ class RawLoader:
             records.extend(part)
         return records
 
-    def _process(self, topic: str, records: list) -> None:
-        now = datetime.now(timezone.utc)
-        batch = encode_batch(topic, records, now=now, future_tolerance=self.future_tolerance)
+    def _settle(self) -> bool:
+        """Wait for the write in flight; True when it failed and the consumer must re-seek."""
+        if self._in_flight is None:
+            return False
+        future, size = self._in_flight
+        self._in_flight = None
         try:
-            result = self.sink.write(batch, self._accept_gaps)
+            result: WriteResult = future.result()
         except PositionGapError as exc:
             log.warning("%s; re-seeking to the stored positions", exc)
-            self._reseek(topic, accept_gaps=True)
-            return
+            self._gap_seen = True
+            return True
         except psycopg.OperationalError as exc:
+            self.sink.close()
             self._database_down(exc)
-            self._reseek(topic)
-            return
-        self.stats.messages += len(records)
+            return True
+        self.stats.messages += size
         self.stats.batches += 1
         self.stats.counts = self.stats.counts + result.total()
         self.stats.skipped_already_committed += result.skipped_already_committed
         for partition in result.counts:
             self._accept_gaps.pop(partition, None)
+        return False
 
-    def _reseek(self, topic: str, accept_gaps: bool = False) -> None:
+    def _reseek(self) -> None:
         self.stats.reseeks += 1
         assigned = self.consumer.assignment()
         stored = self._stored_positions_with_retry()
-        if accept_gaps:
+        if self._gap_seen:
+            self._gap_seen = False
             # A second gap at the same stored position means those offsets hold no record.
             self._accept_gaps = {tp.partition: stored[tp.partition] for tp in assigned if tp.partition in stored}
         self.seek_to_stored(assigned)

@@ -43,26 +43,22 @@ with ins as (
 select kafka_partition, count(*) from ins group by kafka_partition
 """
 
-# Same event_id already stored from other coordinates: same content is a redelivery.
-# jsonb equality also accepts a re-serialised copy (other key order or spacing).
-INSERT_REDELIVERIES = """
-with dup as (
-    insert into raw.redeliveries (event_id, content_hash, kafka_topic, kafka_partition, kafka_offset, kafka_timestamp)
-    select b.event_id, b.content_hash, %(topic)s, b.kafka_partition, b.kafka_offset, to_timestamp(b.kafka_ts_ms / 1000.0)
-    from _batch b join raw.case_events e on e.event_id = b.event_id
-    where (e.kafka_topic, e.kafka_partition, e.kafka_offset) <> (%(topic)s, b.kafka_partition, b.kafka_offset)
-      and (e.content_hash = b.content_hash or e.payload = b.payload)
-    returning kafka_partition
-)
-select kafka_partition, count(*) from dup group by kafka_partition
-"""
-
-FIND_CONFLICTS = """
-select b.kafka_partition, b.kafka_offset, b.event_id::text, e.kafka_topic, e.kafka_partition, e.kafka_offset
+# Rows of the batch whose event_id was already stored from other coordinates. Only run when the
+# insert loaded fewer rows than the batch holds (redeliveries are rare), after ANALYZE so the
+# planner probes the primary key instead of scanning raw.case_events.
+# Same content is a redelivery; jsonb equality also accepts a re-serialised copy.
+FIND_REPEATS = """
+select b.kafka_partition, b.kafka_offset, b.event_id::text, b.content_hash, b.kafka_ts_ms,
+       e.kafka_topic, e.kafka_partition, e.kafka_offset,
+       (e.content_hash = b.content_hash or e.payload = b.payload) as same_content
 from _batch b join raw.case_events e on e.event_id = b.event_id
 where (e.kafka_topic, e.kafka_partition, e.kafka_offset) <> (%(topic)s, b.kafka_partition, b.kafka_offset)
-  and e.content_hash <> b.content_hash and e.payload <> b.payload
 """
+
+COPY_REDELIVERIES = sql.SQL(
+    "copy raw.redeliveries (event_id, content_hash, kafka_topic, kafka_partition, kafka_offset, kafka_timestamp)"
+    " from stdin"
+)
 
 COPY_QUARANTINE = sql.SQL(
     "copy raw.quarantine (kafka_topic, kafka_partition, kafka_offset, kafka_timestamp, kafka_key,"
@@ -152,9 +148,16 @@ class RawSink:
                 with cur.copy("copy _batch from stdin (format csv)") as copy:
                     copy.write(b"".join(batch.copy_lines))
                 loaded.update(dict(cur.execute(INSERT_FIRST_DELIVERIES, params).fetchall()))
-                redelivered.update(dict(cur.execute(INSERT_REDELIVERIES, params).fetchall()))
-                conflicts = cur.execute(FIND_CONFLICTS, params).fetchall()
-            for partition, offset, event_id, e_topic, e_partition, e_offset in conflicts:
+                repeats = []
+                if sum(loaded.values()) < len(batch.copy_lines):
+                    cur.execute("analyze _batch")
+                    repeats = cur.execute(FIND_REPEATS, params).fetchall()
+            redeliveries = []
+            for partition, offset, event_id, digest, ts_ms, e_topic, e_partition, e_offset, same in repeats:
+                if same:
+                    redeliveries.append((event_id, digest, batch.topic, partition, offset, _ms_to_timestamp(ts_ms)))
+                    redelivered[partition] += 1
+                    continue
                 record = batch.originals[(partition, offset)]
                 batch.rejected.append(
                     QuarantineRow(
@@ -170,14 +173,14 @@ class RawSink:
                     )
                 )
                 quarantined[partition] += 1
+            if redeliveries:
+                with conn.cursor() as cur, cur.copy(COPY_REDELIVERIES) as copy:
+                    for row in redeliveries:
+                        copy.write_row(row)
             conn.execute("truncate _batch")
         if batch.rejected:
             self._quarantine(conn, batch.topic, batch.rejected)
-        partitions = batch.first_offsets
-        return {
-            p: PartitionCounts(loaded[p], redelivered[p], quarantined[p])
-            for p in partitions
-        }
+        return {p: PartitionCounts(loaded[p], redelivered[p], quarantined[p]) for p in batch.first_offsets}
 
     @staticmethod
     def _quarantine(conn: psycopg.Connection, topic: str, rows: list[QuarantineRow]) -> None:

@@ -75,6 +75,7 @@ do \$\$ begin
   if not exists (select from pg_roles where rolname = 'motcua_auditor') then create role motcua_auditor login; end if;
 end \$\$;
 alter role motcua_owner password '${MOTCUA_OWNER_PASSWORD}' createdb;
+grant pg_signal_backend to motcua_owner;  -- lets the admin drop a database with (force)
 alter role motcua_ingest password '${MOTCUA_INGEST_PASSWORD}';
 alter role motcua_transform password '${MOTCUA_TRANSFORM_PASSWORD}';
 alter role motcua_bi password '${MOTCUA_BI_PASSWORD}';

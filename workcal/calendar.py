@@ -27,6 +27,7 @@ The SLA clock (domain.md, "The SLA clock"):
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -37,6 +38,9 @@ import holidays
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DEFAULT_OFFICE_HOURS: tuple[tuple[time, time], ...] = ((time(8), time(12)), (time(13), time(17)))
 ONE_DAY = timedelta(days=1)
+_US_PER_SECOND = 1_000_000
+_US_PER_MINUTE = 60 * _US_PER_SECOND
+_US_PER_DAY = 86_400 * _US_PER_SECOND
 # A run of non-working days longer than this means a broken override table, not a holiday.
 MAX_DAYS_WITHOUT_WORK = 366
 
@@ -56,16 +60,15 @@ class Override:
     source_document: str = ""
 
 
-def _validate_office_hours(office_hours: Sequence[tuple[time, time]]) -> tuple[tuple[timedelta, timedelta], ...]:
+def _validate_office_hours(office_hours: Sequence[tuple[time, time]]) -> tuple[tuple[int, int], ...]:
+    """Office periods as (start, end) microseconds since midnight."""
     if not office_hours:
         raise CalendarError("office_hours must contain at least one period")
     periods = []
-    previous_end = timedelta(0)
+    previous_end = 0
     for start, end in office_hours:
-        s = timedelta(hours=start.hour, minutes=start.minute, seconds=start.second)
-        e = timedelta(hours=end.hour, minutes=end.minute, seconds=end.second)
-        if end == time(0):  # a period ending at midnight
-            e = ONE_DAY
+        s = _US_PER_SECOND * (start.hour * 3600 + start.minute * 60 + start.second)
+        e = _US_PER_DAY if end == time(0) else _US_PER_SECOND * (end.hour * 3600 + end.minute * 60 + end.second)
         if not s < e or s < previous_end:
             raise CalendarError(f"office hours must be ordered, non-overlapping periods: {office_hours!r}")
         periods.append((s, e))
@@ -74,13 +77,24 @@ def _validate_office_hours(office_hours: Sequence[tuple[time, time]]) -> tuple[t
 
 
 def _local_naive(instant: datetime) -> datetime:
+    if instant.tzinfo is VN_TZ:  # fast path: ZoneInfo instances are cached per key
+        return instant.replace(tzinfo=None)
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise CalendarError(f"instant must be timezone-aware: {instant!r}")
     return instant.astimezone(VN_TZ).replace(tzinfo=None)
 
 
+def _us_of_day(local: datetime) -> int:
+    return (local.hour * 3600 + local.minute * 60 + local.second) * _US_PER_SECOND + local.microsecond
+
+
 class WorkCalendar:
-    """Working days and working time of Vietnam's public offices (optionally of one agency)."""
+    """Working days and working time of Vietnam's public offices (optionally of one agency).
+
+    Internally, working time is a single axis: `_cum[i]` is the working microseconds before day
+    `_base + i` (ordinal), so adding or measuring working time is a lookup plus a bisection
+    instead of a walk over days.
+    """
 
     def __init__(
         self,
@@ -92,12 +106,15 @@ class WorkCalendar:
         self.agency_code = agency_code
         self.office_hours = tuple(office_hours)
         self._periods = _validate_office_hours(self.office_hours)
-        self.daily_minutes = sum((e - s for s, e in self._periods), timedelta()) / timedelta(minutes=1)
+        self._day_us = sum(e - s for s, e in self._periods)
+        self.daily_minutes = self._day_us / _US_PER_MINUTE
         self._all_overrides = tuple(overrides or ())
         self._overrides = self._resolve_overrides(self._all_overrides, agency_code)
         self._holidays = holidays.country_holidays("VN", language="vi")
         self._years_loaded: set[int] = set()
         self._cache: dict[date, bool] = {}
+        self._base: int | None = None
+        self._cum: list[int] = []
 
     @staticmethod
     def _resolve_overrides(overrides: Sequence[Override], agency_code: str | None) -> dict[date, bool]:
@@ -140,12 +157,11 @@ class WorkCalendar:
 
     def working_days_between(self, start_date: date, end_date: date) -> int:
         """Working days d with start_date <= d <= end_date (both included); 0 if end < start."""
-        count = 0
-        day = start_date
-        while day <= end_date:
-            count += self.is_working_day(day)
-            day += ONE_DAY
-        return count
+        if end_date < start_date:
+            return 0
+        lo, hi = start_date.toordinal(), end_date.toordinal()
+        self._ensure(lo, hi)
+        return (self._cum[hi - self._base + 1] - self._cum[lo - self._base]) // self._day_us
 
     def next_working_day(self, day: date) -> date:
         """The first working day strictly after `day`."""
@@ -155,34 +171,77 @@ class WorkCalendar:
                 return day
         raise CalendarError(f"no working day within {MAX_DAYS_WITHOUT_WORK} days after {day}")
 
+    # -- the working-time axis ----------------------------------------------------------------
+    def _ensure(self, lo: int, hi: int) -> None:
+        """Index days with ordinals lo..hi (inclusive), a year of margin at a time."""
+        if self._base is None:
+            self._base, self._cum = lo, [0]
+        if lo < self._base:
+            new_base = lo - 366
+            prefix = [0]
+            for o in range(new_base, self._base):
+                prefix.append(prefix[-1] + (self._day_us if self.is_working_day(date.fromordinal(o)) else 0))
+            shift = prefix.pop()
+            self._cum = prefix + [c + shift for c in self._cum]
+            self._base = new_base
+        cum = self._cum
+        next_day = self._base + len(cum) - 1  # first day not yet indexed
+        if hi >= next_day:
+            for o in range(next_day, hi + 367):
+                cum.append(cum[-1] + (self._day_us if self.is_working_day(date.fromordinal(o)) else 0))
+
+    def _position(self, local: datetime) -> int:
+        """Working microseconds before `local` on the axis."""
+        o = local.toordinal()
+        self._ensure(o, o)
+        i = o - self._base
+        pos = self._cum[i]
+        if self._cum[i + 1] > pos:  # a working day
+            us = _us_of_day(local)
+            for s, e in self._periods:
+                if us > s:
+                    pos += min(us, e) - s
+        return pos
+
+    def _instant_at(self, pos: int) -> datetime:
+        """The earliest local instant at axis position `pos` (> 0 working time into a day):
+        a period end rather than the next period's start."""
+        for _ in range(MAX_DAYS_WITHOUT_WORK):
+            if self._cum[-1] >= pos:
+                break
+            before = self._cum[-1]
+            last = self._base + len(self._cum) - 2
+            self._ensure(last, last + 1)
+            if self._cum[-1] == before:
+                raise CalendarError("calendar has no working time ahead")
+        j = bisect_left(self._cum, pos)
+        if j == 0:
+            raise CalendarError("position before the indexed calendar")  # callers never do this
+        within = pos - self._cum[j - 1]
+        for s, e in self._periods:
+            if within <= e - s:
+                return datetime.fromordinal(self._base + j - 1) + timedelta(microseconds=s + within)
+            within -= e - s
+        raise CalendarError("position beyond the day's office hours")  # unreachable
+
     # -- instants -----------------------------------------------------------------------------
     def is_working_time(self, instant: datetime) -> bool:
         local = _local_naive(instant)
         if not self.is_working_day(local.date()):
             return False
-        offset = local - datetime.combine(local.date(), time())
-        return any(s <= offset < e for s, e in self._periods)
+        us = _us_of_day(local)
+        return any(s <= us < e for s, e in self._periods)
 
-    def _advance(self, local: datetime, remaining: timedelta) -> datetime:
-        """Core walk: add `remaining` working time to a naive local datetime."""
-        cursor = local
+    def _normalize(self, local: datetime) -> datetime:
+        """First working instant at or after `local` (naive local)."""
         day = local.date()
-        for _ in range(MAX_DAYS_WITHOUT_WORK * 40):
-            if self.is_working_day(day):
-                midnight = datetime(day.year, day.month, day.day)
-                for s, e in self._periods:
-                    period_end = midnight + e
-                    if cursor >= period_end:
-                        continue
-                    begin = max(cursor, midnight + s)
-                    available = period_end - begin
-                    if remaining <= available:
-                        return begin + remaining
-                    remaining -= available
-                    cursor = period_end
-            day += ONE_DAY
-            cursor = datetime(day.year, day.month, day.day)
-        raise CalendarError(f"could not add working time from {local}: calendar has no working time")
+        if self.is_working_day(day):
+            us = _us_of_day(local)
+            for s, e in self._periods:
+                if us < e:
+                    return local if us >= s else datetime(day.year, day.month, day.day) + timedelta(microseconds=s)
+        day = self.next_working_day(day)
+        return datetime(day.year, day.month, day.day) + timedelta(microseconds=self._periods[0][0])
 
     def next_working_instant(self, instant: datetime, cutoff: time | None = None) -> datetime:
         """First working minute at or after `instant`.
@@ -193,31 +252,35 @@ class WorkCalendar:
         local = _local_naive(instant)
         if cutoff is not None and self.is_working_day(local.date()) and local.time() >= cutoff:
             day = self.next_working_day(local.date())
-            return (datetime.combine(day, time()) + self._periods[0][0]).replace(tzinfo=VN_TZ)
-        return self._advance(local, timedelta(0)).replace(tzinfo=VN_TZ)
+            local = datetime(day.year, day.month, day.day)
+        return self._normalize(local).replace(tzinfo=VN_TZ)
 
     def add_working_minutes(self, instant: datetime, minutes: float) -> datetime:
         """`instant` plus `minutes` of working time (counting from the next working minute)."""
-        if minutes < 0:
-            raise CalendarError(f"minutes must be >= 0, got {minutes}")
-        return self._advance(_local_naive(instant), timedelta(minutes=minutes)).replace(tzinfo=VN_TZ)
+        if minutes < 0 or not math.isfinite(minutes):
+            raise CalendarError(f"minutes must be a finite number >= 0, got {minutes}")
+        local = _local_naive(instant)
+        us = round(minutes * _US_PER_MINUTE)
+        if us == 0:
+            return self._normalize(local).replace(tzinfo=VN_TZ)
+        return self._instant_at(self._position(local) + us).replace(tzinfo=VN_TZ)
+
+    def working_position(self, instant: datetime) -> int:
+        """Working microseconds since an arbitrary origin, for fast arithmetic on many instants.
+
+        Differences of positions are working time; all instants of one gap between periods
+        share a position. Only compare positions from the same calendar instance.
+        """
+        return self._position(_local_naive(instant))
+
+    def instant_at_position(self, position: int) -> datetime:
+        """Inverse of working_position for a position inside working time; a position that
+        ends a period maps to that period's end (12:00, 17:00), like add_working_minutes."""
+        return self._instant_at(position).replace(tzinfo=VN_TZ)
 
     def working_minutes_between(self, a: datetime, b: datetime) -> float:
         """Working minutes in [a, b); negative when b is before a."""
-        lo, hi = _local_naive(a), _local_naive(b)
-        if hi < lo:
-            return -self.working_minutes_between(b, a)
-        total = timedelta(0)
-        day = lo.date()
-        while day <= hi.date():
-            if self.is_working_day(day):
-                midnight = datetime(day.year, day.month, day.day)
-                for s, e in self._periods:
-                    overlap = min(hi, midnight + e) - max(lo, midnight + s)
-                    if overlap > timedelta(0):
-                        total += overlap
-            day += ONE_DAY
-        return total / timedelta(minutes=1)
+        return (self._position(_local_naive(b)) - self._position(_local_naive(a))) / _US_PER_MINUTE
 
     def add_working_days(self, instant: datetime, days: float, *, cutoff: time | None = None) -> datetime:
         """Legal deadline: receipt `instant` + `days` working days (see the module docstring)."""
@@ -225,11 +288,16 @@ class WorkCalendar:
             raise CalendarError(f"days must be a finite number >= 0, got {days}")
         start = _local_naive(self.next_working_instant(instant, cutoff))
         whole = int(days)
-        day = start.date()
-        for _ in range(whole):
-            day = self.next_working_day(day)
-        result = datetime.combine(day, start.time()).replace(tzinfo=VN_TZ)
+        if whole:
+            # Every working day holds exactly one day of office time, so "same clock time N
+            # working days later" is N days further on the axis; a start at a period opening
+            # lands on the previous period's end there, hence the normalisation.
+            result = self._instant_at(self._position(start) + whole * self._day_us)
+            if any(_us_of_day(start) == s for s, _ in self._periods):
+                result = self._normalize(result)
+        else:
+            result = start
         fraction = days - whole
         if fraction:
-            result = self.add_working_minutes(result, fraction * self.daily_minutes)
-        return result
+            return self.add_working_minutes(result.replace(tzinfo=VN_TZ), fraction * self.daily_minutes)
+        return result.replace(tzinfo=VN_TZ)

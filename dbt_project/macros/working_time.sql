@@ -11,9 +11,9 @@
 {% macro tz() -%}'{{ var("timezone") }}'{%- endmacro %}
 
 {#- Local wall-clock timestamp of an instant. -#}
-{% macro local_ts(ts) -%}({{ ts }} at time zone {{ tz() }}){%- endmacro %}
-{% macro local_date(ts) -%}({{ ts }} at time zone {{ tz() }})::date{%- endmacro %}
-{% macro local_month(ts) -%}date_trunc('month', {{ ts }} at time zone {{ tz() }})::date{%- endmacro %}
+{% macro local_ts(ts) -%}(({{ ts }}) at time zone {{ tz() }}){%- endmacro %}
+{% macro local_date(ts) -%}(({{ ts }}) at time zone {{ tz() }})::date{%- endmacro %}
+{% macro local_month(ts) -%}date_trunc('month', ({{ ts }}) at time zone {{ tz() }})::date{%- endmacro %}
 
 {#- The build's as-of instant: var as_of, else the invocation start (fixed for the whole run). -#}
 {% macro as_of() -%}
@@ -44,7 +44,7 @@
   {%- endfor -%})
 {%- endmacro %}
 
-{% macro second_of_day(ts) -%}extract(epoch from ({{ ts }} at time zone {{ tz() }})::time){%- endmacro %}
+{% macro second_of_day(ts) -%}extract(epoch from (({{ ts }}) at time zone {{ tz() }})::time){%- endmacro %}
 
 {#- Position of instant `ts`, given `cal` = the calendar row of its local date (joined by the caller). -#}
 {% macro working_position(ts, cal) -%}

@@ -56,11 +56,24 @@ def pii_values(text_columns: list[Column]) -> str:
  where v.rows_matching > 0"""
 
 
-def pii_names(relation: str) -> str:
+def negative_counts(columns: list[str]) -> str:
+    """Per count column, the rows where it is negative (one scan for all columns)."""
+    counts = ", ".join(f"count(*) filter (where {ident(c)} < 0) as n{i}" for i, c in enumerate(columns))
+    pairs = ", ".join(f"({lit(c)}, s.n{i})" for i, c in enumerate(columns))
+    return f"""select v.column_name, v.rows_negative
+  from (select {counts} from {BATCH}) as s,
+       lateral (values {pairs}) as v(column_name, rows_negative)
+ where v.rows_negative > 0"""
+
+
+def pii_names(relation: str, allowed: tuple[str, ...]) -> str:
+    """Columns named like personal data; contract names (e.g. waiting_for_applicant) are allowed."""
     schema, table = relation.split(".", 1)
+    allowed_sql = ", ".join(lit(a) for a in allowed) or "''"
     return f"""select column_name from information_schema.columns
  where table_schema = {lit(schema)} and table_name = {lit(table)}
-   and column_name ~* {lit(PII_NAME_REGEX)} and column_name !~* {lit(PII_NAME_ALLOWED_SUFFIX)}"""
+   and column_name ~* {lit(PII_NAME_REGEX)} and column_name !~* {lit(PII_NAME_ALLOWED_SUFFIX)}
+   and column_name not in ({allowed_sql})"""
 
 
 def rate_consistency(rate: str, numerator: str, denominator: str, tolerance: float, keys: list[str]) -> str:

@@ -14,7 +14,8 @@ from pathlib import Path
 from ingestion.contract.model import EVENT_TYPES
 from ingestion.contract.reasons import DESCRIPTIONS as REASON_DESCRIPTIONS
 from ingestion.contract.reasons import REASONS
-from ingestion.contract.validator import NaiveDatetimeError, Rejection, ValidEvent, validate
+from ingestion.contract.results import NaiveDatetimeError, Rejection, ValidEvent
+from ingestion.contract.validator import validate
 
 SCHEMA_PATH = Path(__file__).with_name("case-event.schema.json")
 

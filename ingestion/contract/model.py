@@ -4,9 +4,12 @@ One tagged union on `event_type`: msgspec reads the tag, picks the Struct and ch
 enums, lengths, ranges and patterns while it parses, in C, without building dicts. Unknown
 fields are skipped (forward compatible, as the schema has no additionalProperties: false).
 
-What the Structs cannot say is checked by the methods here and by validator.py:
-- timestamps are decoded as str and parsed by timestamps.parse_timestamp (msgspec's datetime
-  parser is laxer than RFC 3339);
+What the Structs do not check is checked after decoding, by the methods here and by
+validator.py, because it is cheaper or because msgspec cannot say it:
+- timestamps are decoded as str and parsed by timestamps.decode_timestamp (msgspec's own
+  datetime type is laxer than RFC 3339);
+- event_id and applicant.id_number are checked in Python: a msgspec `pattern` calls back into
+  Python's re per value and costs more than the whole rest of the decode;
 - schema_version is decoded as a number and compared to 1 (JSON Schema `const: 1` accepts 1.0);
 - score is decoded as a float in [1, 5] and must be integral (JSON Schema `integer` accepts 4.0).
 
@@ -14,7 +17,8 @@ Defaults of None on non-optional types are deliberate: the field may be absent, 
 JSON null is a wrong type, as in the schema.
 
 Pattern semantics: JSON Schema patterns are ECMA-262, where `$` only matches at the very end;
-Python's `$` also matches before a final newline, so the patterns here end in `\\Z`.
+Python's `$` also matches before a final newline, so "001090012345\\n" is rejected here (the
+Python jsonschema library would accept it).
 """
 from __future__ import annotations
 
@@ -23,12 +27,9 @@ from typing import Annotated, ClassVar, Literal, Union
 import msgspec
 from msgspec import Meta, Struct
 
-from ingestion.contract.reasons import WRONG_TYPE
-from ingestion.contract.timestamps import TimestampError, parse_timestamp
+from ingestion.contract.reasons import INVALID_VALUE, WRONG_TYPE
+from ingestion.contract.timestamps import TimestampError, decode_timestamp
 
-UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z"
-
-EventId = Annotated[str, Meta(pattern=UUID_PATTERN)]
 CaseId = Annotated[str, Meta(min_length=1, max_length=64)]
 AgencyCode = Annotated[str, Meta(min_length=1, max_length=32)]
 Source = Annotated[str, Meta(max_length=128)]
@@ -46,7 +47,7 @@ class AnyObject(Struct, gc=False):
 
 
 class Applicant(Struct, kw_only=True, gc=False):
-    id_number: Annotated[str, Meta(pattern=r"^(?:[0-9]{9}|[0-9]{12})\Z")] = None  # type: ignore[assignment]
+    id_number: str = None  # type: ignore[assignment]  # ^[0-9]{9}$|^[0-9]{12}$, checked in Received
     full_name: Annotated[str, Meta(max_length=256)] = None  # type: ignore[assignment]
     phone: Code32 = None  # type: ignore[assignment]
 
@@ -93,10 +94,17 @@ class ComplainedData(Struct, kw_only=True, gc=False):
 
 def _timestamp_problem(text: str, path: str) -> Problem | None:
     try:
-        parse_timestamp(text)
+        decode_timestamp(text)
     except TimestampError as exc:
         return (exc.reason, path, str(exc))
     return None
+
+
+def _id_number_problem(id_number: str) -> Problem | None:
+    # ^[0-9]{9}$|^[0-9]{12}$ ; isdigit() on an ASCII string means 0-9 only.
+    if len(id_number) in (9, 12) and id_number.isascii() and id_number.isdigit():
+        return None
+    return (INVALID_VALUE, "$.data.applicant.id_number", f"{id_number!r} is not 9 or 12 digits")
 
 
 class CaseEvent(Struct, tag_field="event_type", kw_only=True, gc=False):
@@ -104,7 +112,7 @@ class CaseEvent(Struct, tag_field="event_type", kw_only=True, gc=False):
 
     EVENT_TYPE: ClassVar[str]
 
-    event_id: EventId
+    event_id: str  # uuid format: checked by the validator
     schema_version: Union[int, float]
     occurred_at: str
     case_id: CaseId
@@ -122,7 +130,15 @@ class Received(CaseEvent, tag="case.received", kw_only=True):
     data: ReceivedData
 
     def data_problem(self) -> Problem | None:
-        return _timestamp_problem(self.data.due_at, "$.data.due_at")
+        data = self.data
+        try:
+            decode_timestamp(data.due_at)
+        except TimestampError as exc:
+            return (exc.reason, "$.data.due_at", str(exc))
+        applicant = data.applicant
+        if applicant is not None and applicant.id_number is not None:
+            return _id_number_problem(applicant.id_number)
+        return None
 
 
 class Assigned(CaseEvent, tag="case.assigned", kw_only=True):

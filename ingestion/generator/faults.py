@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import base64
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, fields
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import msgspec
 
 from ingestion.generator import message as L
 from ingestion.generator.lifecycle import iso, new_event_id
 from ingestion.generator.message import Message
-from workcal import VN_TZ
 
 _ENCODER = msgspec.json.Encoder()
 encode = _ENCODER.encode
@@ -173,13 +174,23 @@ def _conflicting(event: dict, rng: random.Random) -> dict:
     return {**event, "occurred_at": iso(shifted)}
 
 
-def _night_time(rng: random.Random, night: date) -> float:
+def position_in_day(at: datetime) -> float:
+    """Where a message goes within its night: seconds since local midnight of occurred_at."""
+    return at.hour * 3600 + at.minute * 60 + at.second
+
+
+def _night_time(rng: random.Random) -> float:
     """A position within a later night's production: 07:00-22:00 of that day."""
-    return datetime.combine(night, time(7), tzinfo=VN_TZ).timestamp() + rng.uniform(0, 15 * 3600)
+    return rng.uniform(7 * 3600, 22 * 3600)
+
+
+@lru_cache(maxsize=64)
+def _active_copies(rates: FaultRates) -> tuple[tuple[str, float, Callable[[dict, random.Random], bytes]], ...]:
+    return tuple((name, getattr(rates, name), build) for name, build in BROKEN_COPIES.items() if getattr(rates, name))
 
 
 # -- one case --------------------------------------------------------------------------------
-Entry = tuple[date, float, Message]  # (arrival night, position in the night, message)
+Entry = tuple[date, float, Message]  # (arrival night, seconds into that night's day, message)
 
 
 def deliver_plain(key: bytes, events: list[tuple[datetime, dict]]) -> list[Entry]:
@@ -187,7 +198,7 @@ def deliver_plain(key: bytes, events: list[tuple[datetime, dict]]) -> list[Entry
     out = []
     for at, event in events:
         day = at.date()
-        out.append((day, at.timestamp(), Message(key, encode(event), L.VALID, day, day)))
+        out.append((day, position_in_day(at), Message(key, encode(event), L.VALID, day, day)))
     return out
 
 
@@ -205,10 +216,10 @@ def deliver_with_faults(
             label, shown = L.FUTURE_TIMESTAMP, at + timedelta(days=rng.randint(5 * 365, 10 * 365))
         if label != L.VALID:
             event = {**event, "occurred_at": iso(shown)}
-        arrival, position = at.date(), at.timestamp()
+        arrival, position = at.date(), position_in_day(at)
         if label == L.VALID and rates.late and rng.random() < rates.late:
             arrival = arrival + timedelta(days=rng.choice(LATE_DELAYS))
-            label, position = L.LATE, _night_time(rng, arrival)
+            label, position = L.LATE, _night_time(rng)
         rows.append([arrival, position, label, shown.date(), event, encode(event)])
 
     if (rates.out_of_order and len(rows) > 1 and rows[0][2] in (L.VALID, L.LATE)
@@ -217,6 +228,7 @@ def deliver_with_faults(
         rows[0][0], rows[0][1] = max((rows[0][0], rows[0][1]), (last[0], last[1] + 1.0))
         rows[0][2] = L.OUT_OF_ORDER
 
+    copies = _active_copies(rates)
     out: list[Entry] = []
     for arrival, position, label, occurred_on, event, value in rows:
         out.append((arrival, position, Message(key, value, label, occurred_on, arrival)))
@@ -225,15 +237,14 @@ def deliver_with_faults(
         if rates.duplicate and rng.random() < rates.duplicate:
             if rng.random() < rates.long_gap_share:
                 night = arrival + timedelta(days=rng.randint(1, 30))
-                out.append((night, _night_time(rng, night), Message(key, value, L.DUPLICATE, occurred_on, night)))
+                out.append((night, _night_time(rng), Message(key, value, L.DUPLICATE, occurred_on, night)))
             else:
                 out.append((arrival, position + rng.uniform(0.5, 600), Message(key, value, L.DUPLICATE, occurred_on, arrival)))
         if rates.conflict and rng.random() < rates.conflict:
             night = arrival + timedelta(days=rng.choice((0, 0, 1, 2, 7)))
-            when = position + 1.0 if night == arrival else _night_time(rng, night)
+            when = position + 1.0 if night == arrival else _night_time(rng)
             out.append((night, when, Message(key, encode(_conflicting(event, rng)), L.CONFLICT, occurred_on, night)))
-        for name, build in BROKEN_COPIES.items():
-            rate = getattr(rates, name)
-            if rate and rng.random() < rate:
+        for name, rate, build in copies:
+            if rng.random() < rate:
                 out.append((arrival, position + rng.uniform(0.1, 60), Message(key, build(event, rng), name, occurred_on, arrival)))
     return out

@@ -18,8 +18,8 @@ Shares (per case, before the generator's horizon cuts events that have not happe
 """
 from __future__ import annotations
 
+import itertools
 import random
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -49,8 +49,9 @@ COMPLAINT_TEXTS = {
     "other": "Đề nghị bố trí thêm chỗ ngồi chờ",
 }
 SCORES = (5, 4, 3, 2, 1)
-SCORE_WEIGHTS_GOOD = (0.64, 0.24, 0.07, 0.03, 0.02)
-SCORE_WEIGHTS_BAD = (0.25, 0.30, 0.20, 0.13, 0.12)
+SCORE_WEIGHTS_GOOD = tuple(itertools.accumulate((0.64, 0.24, 0.07, 0.03, 0.02)))  # cumulative
+SCORE_WEIGHTS_BAD = tuple(itertools.accumulate((0.25, 0.30, 0.20, 0.13, 0.12)))
+_MINUTE = 60_000_000  # one minute on the calendar's working-time axis (microseconds)
 
 
 @dataclass(slots=True)
@@ -62,8 +63,14 @@ class SimEvent:
     event_id: str
 
 
+_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID4_SET = (4 << 76) | (0x8000 << 48)
+
+
 def new_event_id(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    """A version-4 UUID from the seeded RNG (same bits as uuid.UUID(int=..., version=4))."""
+    h = f"{(rng.getrandbits(128) & _UUID4_CLEAR) | _UUID4_SET:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def iso(instant: datetime) -> str:
@@ -91,73 +98,81 @@ def _leisure_time(rng: random.Random, after: datetime, max_days: int) -> datetim
 def simulate_case(
     rng: random.Random, cal: WorkCalendar, agency: Agency, proc: Procedure, received_at: datetime
 ) -> list[SimEvent]:
-    """All events of one case in time order (may extend beyond any horizon)."""
+    """All events of one case in time order (may extend beyond any horizon).
+
+    Office-time arithmetic runs on the calendar's working-time axis (integer microseconds,
+    whole minutes here): a position plus N minutes is N working minutes later.
+    """
     events: list[SimEvent] = []
+    at = cal.instant_at_position
+    day_minutes = int(cal.daily_minutes)
 
-    def emit(at: datetime, event_type: str, officer_id: str | None, data: dict | None = None) -> None:
-        events.append(SimEvent(at, event_type, officer_id, data, new_event_id(rng)))
+    def emit(when: datetime, event_type: str, officer_id: str | None, data: dict | None = None) -> None:
+        events.append(SimEvent(when, event_type, officer_id, data, new_event_id(rng)))
 
-    def after(at: datetime, minutes: float) -> datetime:
-        return cal.add_working_minutes(at, max(1, int(minutes)))
+    def minutes(amount: float) -> int:
+        """A working duration in whole minutes (at least one), as axis microseconds."""
+        return max(_MINUTE, int(amount) // _MINUTE * _MINUTE)
 
     desk = rng.choice(agency.desks)
     roll = rng.random()
     channel = "online" if roll < proc.online_share else "postal" if roll < proc.online_share + proc.postal_share else "in_person"
     applicant_officer = None if channel == "online" else desk.officer_id
-    due = cal.add_working_days(received_at, proc.processing_days, cutoff=proc.cutoff)
+    due_at = cal.add_working_days(received_at, proc.processing_days, cutoff=proc.cutoff)
     if rng.random() < 0.005:  # a receipt promising more than the law allows
-        due = cal.add_working_days(due, rng.choice((1, 2, 3)))
+        due_at = cal.add_working_days(due_at, rng.choice((1, 2, 3)))
     days = proc.processing_days
     emit(received_at, "case.received", desk.officer_id, {
         "procedure_code": proc.code, "procedure_name": proc.name, "sector_code": proc.sector_code,
         "channel": channel, "processing_days": int(days) if days == int(days) else days,
-        "due_at": iso(due), "applicant": applicant(rng, received_at.year),
+        "due_at": iso(due_at), "applicant": applicant(rng, received_at.year),
     })
-    limit = proc.processing_days * cal.daily_minutes
+    limit = proc.processing_days * day_minutes * _MINUTE
+    due = cal.working_position(due_at)
     handler = rng.choice(handlers_for(agency, proc))
-    start = after(received_at, rng.randint(5, max(10, min(90, int(limit * 0.1)))))
-    emit(start, "case.assigned", desk.officer_id,
+    start = cal.working_position(received_at) + minutes(rng.randint(5, max(10, min(90, int(limit * 0.1 / _MINUTE)))) * _MINUTE)
+    emit(at(start), "case.assigned", desk.officer_id,
          {"to_officer_id": handler.officer_id, "department_code": handler.department_code})
 
-    waited = 0.0  # working minutes spent waiting for the applicant (clock paused)
+    waited = 0  # working time spent waiting for the applicant: the clock is paused
     p_return = desk.miss_propensity + (0.05 if handler.games_returns else 0.0)
     for attempt in range(2):
         if rng.random() >= (p_return if attempt == 0 else 0.05):
             break
-        effective_due = cal.add_working_minutes(due, waited) if waited else due
-        window = cal.working_minutes_between(start, effective_due)
+        window = due + waited - start
         share = rng.uniform(0.85, 0.98) if handler.games_returns else rng.uniform(0.05, 0.6)
-        returned_at = after(start, share * window)
+        returned = start + minutes(share * window)
         code = rng.choices(tuple(RETURN_REASONS), RETURN_WEIGHTS)[0]
-        emit(returned_at, "case.returned", handler.officer_id,
+        emit(at(returned), "case.returned", handler.officer_id,
              {"reason_code": code, "reason_text": rng.choice(RETURN_REASONS[code])})
         if rng.random() < 0.12:  # the applicant gives up
-            emit(after(returned_at, rng.randint(2, 15) * cal.daily_minutes + rng.randrange(480)),
-                 "case.withdrawn", applicant_officer)
+            gave_up = returned + (rng.randint(2, 15) * day_minutes + rng.randrange(day_minutes)) * _MINUTE
+            emit(at(gave_up), "case.withdrawn", applicant_officer)
             return events
-        resubmitted_at = after(returned_at, rng.randint(1, 9) * cal.daily_minutes + rng.randrange(480))
-        emit(resubmitted_at, "case.resubmitted", applicant_officer)
-        waited += cal.working_minutes_between(returned_at, resubmitted_at)
-        start = resubmitted_at
+        resubmitted = returned + (rng.randint(1, 9) * day_minutes + rng.randrange(day_minutes) + 1) * _MINUTE
+        emit(at(resubmitted), "case.resubmitted", applicant_officer)
+        waited += resubmitted - returned
+        start = resubmitted
 
-    effective_due = cal.add_working_minutes(due, waited) if waited else due
-    window = max(1.0, cal.working_minutes_between(start, effective_due))
+    effective_due = due + waited
+    window = max(_MINUTE, effective_due - start)
     if rng.random() < 0.013:
-        emit(after(start, window * rng.uniform(0.1, 0.9)), "case.withdrawn", applicant_officer)
+        emit(at(start + minutes(window * rng.uniform(0.1, 0.9))), "case.withdrawn", applicant_officer)
         return events
 
     late = rng.random() < handler.late_propensity * COMPLEXITY_LATE_FACTOR[proc.complexity]
     if late:
-        lateness = min(3 * limit + 480, rng.expovariate(1 / (0.3 * limit + 120)))
-        completed_at = after(effective_due, lateness + 1)
+        lateness = min(3 * limit + 480 * _MINUTE, rng.expovariate(1 / (0.3 * limit + 120 * _MINUTE)))
+        completed = effective_due + _MINUTE + minutes(lateness)
         if rng.random() < 0.6:  # apology letter and new appointment, before the deadline
-            extended_at = after(start, window * rng.uniform(0.6, 0.95))
-            if extended_at < completed_at:
-                new_due = cal.add_working_days(effective_due, rng.choice((1, 2, 3, 5)))
-                emit(extended_at, "case.extended", handler.officer_id,
+            extended = start + minutes(window * rng.uniform(0.6, 0.95))
+            if extended < completed:
+                new_due = cal.add_working_days(at(effective_due), rng.choice((1, 2, 3, 5)))
+                emit(at(extended), "case.extended", handler.officer_id,
                      {"new_due_at": iso(new_due), "reason_text": rng.choice(EXTENSION_TEXTS)})
     else:
-        completed_at = min(after(start, window * rng.triangular(0.15, 1.0, 0.85)), max(effective_due, after(start, 1)))
+        completed = min(start + minutes(window * rng.triangular(0.15, 1.0, 0.85)), max(effective_due, start + _MINUTE))
+    completed_at = at(completed)
     refused = rng.random() < proc.refusal_rate
     completion = {"outcome": "refused", "reason_text": rng.choice(REFUSAL_TEXTS)} if refused else {"outcome": "approved"}
     emit(completed_at, "case.completed", handler.officer_id, completion)
@@ -167,13 +182,13 @@ def simulate_case(
         emit(_leisure_time(rng, completed_at, 10), "case.complained", None,
              {"category": category, "text": COMPLAINT_TEXTS[category]})
     if rng.random() < 0.95:
-        wait = rng.randint(1, 30) if channel == "online" else rng.randint(10, 3 * int(cal.daily_minutes))
-        delivered_at = after(completed_at, wait)
+        wait = rng.randint(1, 30) if channel == "online" else rng.randint(10, 3 * day_minutes)
+        delivered_at = at(completed + wait * _MINUTE)
         deliverer = desk if rng.random() < 0.6 else rng.choice(agency.desks)
         emit(delivered_at, "case.delivered", deliverer.officer_id)
         if rng.random() < 0.7:
             unhappy = late or refused
-            score = rng.choices(SCORES, SCORE_WEIGHTS_BAD if unhappy else SCORE_WEIGHTS_GOOD)[0]
+            score = rng.choices(SCORES, cum_weights=SCORE_WEIGHTS_BAD if unhappy else SCORE_WEIGHTS_GOOD)[0]
             rating: dict = {"score": score}
             if rng.random() < 0.2:
                 rating["comment"] = rng.choice(COMMENTS_GOOD if score >= 4 else COMMENTS_BAD)

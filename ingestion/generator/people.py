@@ -6,11 +6,13 @@ birth, 6 random digits) so downstream pseudonymisation sees realistic input.
 """
 from __future__ import annotations
 
+import itertools
 import random
 
 SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ",
             "Hồ", "Ngô", "Dương", "Lý")
 SURNAME_WEIGHTS = (38, 11, 9.5, 7, 5, 4, 4.5, 3.9, 2, 2.1, 2, 1.4, 1.3, 1.3, 1, 0.5)
+_SURNAME_CUM = tuple(itertools.accumulate(SURNAME_WEIGHTS))
 MALE_MIDDLE = ("Văn", "Đức", "Minh", "Quang", "Hữu", "Thành", "Xuân", "Công", "Anh", "Trọng")
 FEMALE_MIDDLE = ("Thị", "Ngọc", "Thu", "Thanh", "Minh", "Phương", "Hồng", "Bích", "Kim", "Mai")
 MALE_GIVEN = ("An", "Bình", "Cường", "Dũng", "Đức", "Hải", "Hiếu", "Hùng", "Huy", "Khánh", "Long",
@@ -29,7 +31,7 @@ def applicant(rng: random.Random, year: int) -> dict[str, str]:
     birth_year = rng.randint(year - 75, year - 18)
     century_sex = (0 if birth_year < 2000 else 2) + (1 if female else 0)
     id_number = f"{rng.choice(PROVINCES)}{century_sex}{birth_year % 100:02d}{rng.randrange(1_000_000):06d}"
-    surname = rng.choices(SURNAMES, SURNAME_WEIGHTS)[0]
+    surname = rng.choices(SURNAMES, cum_weights=_SURNAME_CUM)[0]
     middle = rng.choice(FEMALE_MIDDLE if female else MALE_MIDDLE)
     given = rng.choice(FEMALE_GIVEN if female else MALE_GIVEN)
     person = {"id_number": id_number, "full_name": f"{surname} {middle} {given}"}

@@ -74,7 +74,7 @@ def generate(config: GeneratorConfig) -> Iterator[Message]:
     base = WorkCalendar(overrides)
     calendars = {a.code: base.for_agency(a.code) for a in agencies}
     procedures = {a.code: procedures_of(a.code) for a in agencies}
-    volumes = {a.code: [p.volume for p in procedures[a.code]] for a in agencies}
+    volumes = {a.code: list(itertools.accumulate(p.volume for p in procedures[a.code])) for a in agencies}
     end = config.end_date
     rates = config.faults
     faulty = rates.any
@@ -90,7 +90,7 @@ def generate(config: GeneratorConfig) -> Iterator[Message]:
             picks = rng.choices(open_agencies, [a.weight for a in open_agencies], k=config.cases_per_day)
             intake = []
             for agency in picks:
-                proc = rng.choices(procedures[agency.code], volumes[agency.code])[0]
+                proc = rng.choices(procedures[agency.code], cum_weights=volumes[agency.code])[0]
                 intake.append((receipt_instant(rng, calendars[agency.code], day), agency.code, agency, proc))
             intake.sort(key=lambda item: (item[0], item[1]))  # case numbers follow receipt order
             numbers: dict[str, int] = {}

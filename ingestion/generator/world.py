@@ -52,18 +52,17 @@ class Agency:
     weight: float  # share of the city's daily receipts
     officer_count: int
     officers: tuple[Officer, ...] = field(default=())
+    desks: tuple[Officer, ...] = field(default=(), init=False, repr=False, compare=False)
+    handlers: tuple[Officer, ...] = field(default=(), init=False, repr=False, compare=False)
 
     @property
     def source(self) -> str:
         return f"motcua.{self.code.lower()}.hanoi"
 
-    @property
-    def desks(self) -> tuple[Officer, ...]:
-        return tuple(o for o in self.officers if o.role == "desk")
-
-    @property
-    def handlers(self) -> tuple[Officer, ...]:
-        return tuple(o for o in self.officers if o.role == "handler")
+    def __post_init__(self) -> None:
+        # Cached role lists: read for every simulated case.
+        object.__setattr__(self, "desks", tuple(o for o in self.officers if o.role == "desk"))
+        object.__setattr__(self, "handlers", tuple(o for o in self.officers if o.role == "handler"))
 
 
 _AGENCIES = (
@@ -144,7 +143,13 @@ def procedures_of(agency_code: str) -> tuple[Procedure, ...]:
     return tuple(p for p in PROCEDURES if p.agency_code == agency_code)
 
 
+_HANDLERS: dict[tuple[str, str], tuple[Officer, ...]] = {}
+
+
 def handlers_for(agency: Agency, procedure: Procedure) -> tuple[Officer, ...]:
     """Handlers of the procedure's department (every sector has at least one)."""
-    own = tuple(o for o in agency.handlers if o.department_code == f"P.{procedure.sector_code}")
-    return own or agency.handlers
+    key = (agency.code, procedure.code)
+    if key not in _HANDLERS:
+        own = tuple(o for o in agency.handlers if o.department_code == f"P.{procedure.sector_code}")
+        _HANDLERS[key] = own or agency.handlers
+    return _HANDLERS[key]

@@ -64,7 +64,7 @@ class PrivateStack:
         shutil.rmtree(self.state_dir, ignore_errors=True)
 
 
-def start_private_stack(pg_port: int = 55532, kafka_port: int = 19192) -> PrivateStack:
+def start_private_stack(pg_port: int = 25532, kafka_port: int = 19192) -> PrivateStack:
     # Under /var/tmp with 755 so the postgres OS user can reach its data folder.
     state = Path(tempfile.mkdtemp(prefix="motcua-private-", dir="/var/tmp"))
     state.chmod(0o755)

@@ -173,3 +173,49 @@ def test_custom_office_hours() -> None:
     assert cal.add_working_days(at(2026, 3, 9, 7, 30), 0.5) == at(2026, 3, 9, 11)
     with pytest.raises(CalendarError):
         WorkCalendar(office_hours=((time(13), time(17)), (time(8), time(12))))
+
+
+def _brute_add(cal: WorkCalendar, start: datetime, minutes: int) -> datetime:
+    """Reference: step minute by minute; a minute [t, t+1) counts when it is office time."""
+    t = start
+    while minutes:
+        local_minutes = t.hour * 60 + t.minute
+        if cal.is_working_day(t.date()) and (480 <= local_minutes < 720 or 780 <= local_minutes < 1020):
+            minutes -= 1
+        t += timedelta(minutes=1)
+    return t
+
+
+def test_fast_axis_matches_minute_by_minute_reference() -> None:
+    cal = WorkCalendar()
+    cal.is_working_day(date(2030, 1, 1))  # index a later year first, then go back before it
+    starts = [at(2026, 2, 12, 16, 59), at(2026, 2, 13, 11, 59), at(2025, 4, 25, 12, 30), at(2026, 8, 21, 17),
+              at(2020, 12, 31, 9, 7), at(2026, 3, 7, 23, 59), at(2026, 4, 29, 8)]
+    for start in starts:
+        for minutes in (1, 59, 240, 241, 479, 480, 1000, 2400):
+            expected = _brute_add(cal, start, minutes)
+            assert cal.add_working_minutes(start, minutes) == expected, (start, minutes)
+            assert cal.working_minutes_between(start, expected) == minutes
+            position = cal.working_position(start)
+            assert cal.instant_at_position(position + minutes * 60_000_000) == expected
+
+
+def test_add_working_days_matches_day_stepping_reference() -> None:
+    cal = WorkCalendar()
+
+    def reference(start: datetime, n: int) -> datetime:
+        t = start
+        while not (cal.is_working_day(t.date()) and (time(8) <= t.time() < time(12) or time(13) <= t.time() < time(17))):
+            t += timedelta(minutes=1)  # the starts below are whole minutes
+        day = t.date()
+        for _ in range(n):
+            day += timedelta(days=1)
+            while not cal.is_working_day(day):
+                day += timedelta(days=1)
+        return datetime.combine(day, t.time(), tzinfo=t.tzinfo)
+
+    starts = [at(2026, 2, 12, 8), at(2026, 2, 12, 13), at(2026, 2, 13, 12), at(2026, 2, 13, 17), at(2025, 4, 25, 16, 59),
+              at(2026, 8, 21, 12, 30), at(2026, 12, 31, 16), at(2026, 4, 24, 7, 15)]
+    for start in starts:
+        for n in (0, 1, 2, 3, 5, 10, 15, 20):
+            assert cal.add_working_days(start, n) == reference(start, n), (start, n)

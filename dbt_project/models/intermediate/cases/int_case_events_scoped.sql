@@ -9,7 +9,9 @@
 select events.*
 from {{ ref('stg_motcua__case_events') }} as events
 {%- if incremental_scope_active() %}
-where events.case_id in (select case_id from {{ ref('int_cases_affected') }})
+-- = any(array(...)) is a parameter qual: PostgreSQL pushes it below the staging view's window
+-- down to the raw case_id index (an IN (subquery) semi-join would not be pushed)
+where events.case_id = any(array(select case_id from {{ ref('int_cases_affected') }}))
 {%- else %}
 -- full build: int_cases_affected is empty and not needed
 -- depends_on: {{ ref('int_cases_affected') }}

@@ -1,0 +1,115 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_keys',
+    unique_key=['agency_code', 'month'],
+    keep_row_when='membership_rows > 0',
+    on_schema_change='fail',
+    indexes=[{'columns': ['agency_code', 'month'], 'unique': true}],
+) }}
+{#- The officer KPIs per agency and month, plus the counts OpenCPS publishes: early, on_time,
+    late, open_within_deadline / open_overdue / waiting_for_applicant (open cases at the end of
+    the month, or at the build's as-of instant for the current month) and withdrawn. -#}
+
+-- depends_on: {{ ref('int_cases_affected') }}
+-- depends_on: {{ ref('int_kpi_keys_previous') }}
+
+with
+
+membership as (
+
+    select * from {{ ref('kpi_case_membership') }}
+
+),
+
+keys as (
+
+    {% if is_incremental() -%}
+    select agency_code, month from {{ ref('int_kpi_keys_previous') }}
+    union
+    select agency_code, month from membership
+    where case_id = any(array(select case_id from {{ ref('int_cases_affected') }}))
+    {%- else -%}
+    select distinct agency_code, month from membership
+    {%- endif %}
+
+),
+
+counted as (
+
+    select
+        keys.agency_code,
+        keys.month,
+        {{ membership_counts('membership') }},
+        {{ measure_sum('open_within_deadline') }}::int as open_within_deadline,
+        {{ measure_sum('open_overdue') }}::int as open_overdue,
+        {{ measure_sum('waiting_for_applicant') }}::int as waiting_for_applicant,
+        {{ measure_sum('withdrawn') }}::int as withdrawn,
+        count(distinct membership.officer_id)::int as officers_count
+    from keys
+    left join membership
+        on membership.agency_code = keys.agency_code
+        and membership.month = keys.month
+    group by 1, 2
+
+),
+
+with_calendar as (
+
+    select
+        counted.*,
+        (
+            select count(*) filter (where calendar.is_working_day)
+            from {{ ref('int_calendar_days') }} as calendar
+            where calendar.calendar_key = {{ calendar_key_for('counted.agency_code') }}
+              and calendar.month = counted.month
+        )::int as working_days
+    from counted
+
+),
+
+rated as (
+
+    select
+        *,
+        {{ kpi_rates() }},
+        -- Decision 766/QĐ-TTg indicator 2.1 (progress): on-time completed + open within deadline,
+        -- over all cases handled (completed + open) in the month
+        {{ rate('cases_completed_on_time + open_within_deadline',
+                'cases_completed + open_within_deadline + open_overdue + waiting_for_applicant') }}
+            as progress_index_766
+    from with_calendar
+
+)
+
+select
+    rated.agency_code,
+    rated.month,
+    rated.cases_received,
+    rated.cases_returned_first_pass,
+    rated.first_pass_return_rate,
+    rated.cases_completed,
+    rated.cases_completed_on_time,
+    rated.on_time_rate,
+    rated.early,
+    rated.on_time,
+    rated.late,
+    rated.refused,
+    rated.open_within_deadline,
+    rated.open_overdue,
+    rated.waiting_for_applicant,
+    rated.withdrawn,
+    rated.progress_index_766,
+    rated.working_days,
+    rated.throughput_per_working_day,
+    rated.ratings_count,
+    rated.avg_rating,
+    rated.ratings_satisfied_count,
+    rated.satisfied_share,
+    rated.complaints_count,
+    rated.cases_completed_with_complaint,
+    rated.complaint_rate,
+    {{ kpi_target_columns('rated') }},
+    rated.officers_count,
+    rated.membership_rows
+from rated
+{{ kpi_target_joins('rated.month') }}

@@ -1,0 +1,93 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_keys',
+    unique_key=['officer_id', 'agency_code', 'activity_date'],
+    keep_row_when='membership_rows > 0',
+    on_schema_change='fail',
+    indexes=[
+        {'columns': ['officer_id', 'agency_code', 'activity_date'], 'unique': true},
+        {'columns': ['officer_id', 'agency_code', 'month']},
+    ],
+) }}
+{#- KPIs per officer, agency and local date (nightly grain). Incremental: only the officer-days
+    that the affected cases count in now or counted in before the run are recomputed, each from
+    all of its membership rows; one left with nothing is dropped (strategy replace_keys). -#}
+
+-- depends_on: {{ ref('int_cases_affected') }}
+-- depends_on: {{ ref('int_kpi_keys_previous') }}
+
+with
+
+membership as (
+
+    select * from {{ ref('kpi_case_membership') }}
+    where officer_id is not null
+
+),
+
+keys as (
+
+    {% if is_incremental() -%}
+    select officer_id, agency_code, activity_date
+    from {{ ref('int_kpi_keys_previous') }}
+    where officer_id is not null
+    union
+    select officer_id, agency_code, activity_date
+    from membership
+    where case_id = any(array(select case_id from {{ ref('int_cases_affected') }}))
+    {%- else -%}
+    select distinct officer_id, agency_code, activity_date from membership
+    {%- endif %}
+
+),
+
+counted as (
+
+    select
+        keys.officer_id,
+        keys.agency_code,
+        keys.activity_date,
+        {{ membership_counts('membership') }}
+    from keys
+    left join membership
+        on membership.officer_id = keys.officer_id
+        and membership.agency_code = keys.agency_code
+        and membership.activity_date = keys.activity_date
+    group by 1, 2, 3
+
+),
+
+with_calendar as (
+
+    select
+        counted.*,
+        coalesce(calendar.is_working_day::int, 0) as working_days
+    from counted
+    left join {{ ref('int_calendar_days') }} as calendar
+        on calendar.calendar_key = {{ calendar_key_for('counted.agency_code') }}
+        and calendar.calendar_date = counted.activity_date
+
+)
+
+select
+    officer_id,
+    agency_code,
+    activity_date,
+    date_trunc('month', activity_date)::date as month,
+    cases_received,
+    cases_returned_first_pass,
+    cases_completed,
+    cases_completed_on_time,
+    early,
+    on_time,
+    late,
+    refused,
+    working_days,
+    ratings_count,
+    ratings_sum,
+    ratings_satisfied_count,
+    complaints_count,
+    cases_completed_with_complaint,
+    {{ kpi_rates() }},
+    membership_rows
+from with_calendar

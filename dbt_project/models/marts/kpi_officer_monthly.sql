@@ -1,0 +1,112 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_keys',
+    unique_key=['officer_id', 'agency_code', 'month'],
+    keep_row_when='membership_rows > 0',
+    on_schema_change='fail',
+    indexes=[{'columns': ['officer_id', 'agency_code', 'month'], 'unique': true}],
+) }}
+{#- KPIs per officer, agency and month, with each KPI's versioned target and whether it was met.
+    working_days counts the agency calendar's working days in the whole month. -#}
+
+-- depends_on: {{ ref('int_cases_affected') }}
+-- depends_on: {{ ref('int_kpi_keys_previous') }}
+-- depends_on: {{ ref('kpi_case_membership') }}
+
+with
+
+daily as (
+
+    select * from {{ ref('kpi_officer_daily') }}
+
+),
+
+keys as (
+
+    {% if is_incremental() -%}
+    select officer_id, agency_code, month
+    from {{ ref('int_kpi_keys_previous') }}
+    where officer_id is not null
+    union
+    select officer_id, agency_code, month
+    from {{ ref('kpi_case_membership') }}
+    where officer_id is not null
+      and case_id = any(array(select case_id from {{ ref('int_cases_affected') }}))
+    {%- else -%}
+    select distinct officer_id, agency_code, month from daily
+    {%- endif %}
+
+),
+
+summed as (
+
+    select
+        keys.officer_id,
+        keys.agency_code,
+        keys.month,
+        {%- for column in ['cases_received', 'cases_returned_first_pass', 'cases_completed', 'cases_completed_on_time',
+                           'early', 'on_time', 'late', 'refused', 'ratings_count', 'ratings_sum',
+                           'ratings_satisfied_count', 'complaints_count', 'cases_completed_with_complaint', 'membership_rows'] %}
+        coalesce(sum(daily.{{ column }}), 0)::int as {{ column }},
+        {%- endfor %}
+        count(daily.activity_date)::int as active_days
+    from keys
+    left join daily
+        on daily.officer_id = keys.officer_id
+        and daily.agency_code = keys.agency_code
+        and daily.month = keys.month
+    group by 1, 2, 3
+
+),
+
+with_calendar as (
+
+    select
+        summed.*,
+        (
+            select count(*) filter (where calendar.is_working_day)
+            from {{ ref('int_calendar_days') }} as calendar
+            where calendar.calendar_key = {{ calendar_key_for('summed.agency_code') }}
+              and calendar.month = summed.month
+        )::int as working_days
+    from summed
+
+),
+
+rated as (
+
+    select
+        *,
+        {{ kpi_rates() }}
+    from with_calendar
+
+)
+
+select
+    rated.officer_id,
+    rated.agency_code,
+    rated.month,
+    rated.cases_received,
+    rated.cases_returned_first_pass,
+    rated.first_pass_return_rate,
+    rated.cases_completed,
+    rated.cases_completed_on_time,
+    rated.on_time_rate,
+    rated.early,
+    rated.on_time,
+    rated.late,
+    rated.refused,
+    rated.working_days,
+    rated.throughput_per_working_day,
+    rated.ratings_count,
+    rated.avg_rating,
+    rated.ratings_satisfied_count,
+    rated.satisfied_share,
+    rated.complaints_count,
+    rated.cases_completed_with_complaint,
+    rated.complaint_rate,
+    {{ kpi_target_columns('rated') }},
+    rated.active_days,
+    rated.membership_rows
+from rated
+{{ kpi_target_joins('rated.month') }}

@@ -1,0 +1,93 @@
+"""Synthetic one-stop-shop events for the gate's tests, generated inside PostgreSQL.
+
+Three agencies receive a steady number of cases every working day (workcal: weekends and Tết
+2026 are off); each case is received, assigned, completed and delivered the same day, every
+other one is rated. Raw rows are inserted as the owner (like the loader would), the stand-in
+models are built as motcua_transform (like dbt would).
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import psycopg
+
+from ingestion import db
+
+AGENCIES = {"SKHDT": 3, "STNMT": 2, "SGTVT": 2}     # cases received per working day
+GATE_DAY = date(2026, 3, 18)                        # a Wednesday, 4 weeks after Tết 2026
+STAND_IN_SQL = Path(__file__).with_name("stand_in_models.sql")
+TZ = "Asia/Ho_Chi_Minh"
+
+
+def working_days(until: date, history: int = 60) -> list[date]:
+    from workcal import default_calendar
+
+    cal = default_calendar()
+    return [d for d in (until - timedelta(days=k) for k in range(history, -1, -1)) if cal.is_working_day(d)]
+
+
+def insert_cases(conn: psycopg.Connection, days: list[date], agencies: dict[str, int]) -> None:
+    """Cases of `agencies` on each of `days`: 4 events each (+1 rating for even ones)."""
+    conn.execute(
+        f"""
+with cases as (
+  select a.code as agency_code, d::date as day, i,
+         format('%%s-%%s-%%s', a.code, to_char(d, 'YYMMDD'), lpad(i::text, 4, '0')) as case_id,
+         (d::timestamp + time '09:00' + i * interval '1 minute') at time zone '{TZ}' as t0
+    from unnest(%s::text[], %s::int[]) as a(code, n),
+         unnest(%s::date[]) as d,
+         generate_series(1, a.n) as i),
+ev as (
+  select c.case_id, c.agency_code, e.*
+    from cases c,
+         lateral (values
+           ('case.received', c.agency_code || '-CB1', c.t0, jsonb_build_object(
+               'procedure_code', '1.001612', 'channel', 'online', 'processing_days', 3,
+               'due_at', c.t0 + interval '3 days',
+               'applicant', jsonb_build_object('id_number', '001090012345', 'full_name', 'Nguyễn Văn A',
+                                               'phone', '0912345678'))),
+           ('case.assigned', c.agency_code || '-CB1', c.t0 + interval '30 minutes',
+               jsonb_build_object('to_officer_id', c.agency_code || '-CB2')),
+           ('case.completed', c.agency_code || '-CB2', c.t0 + interval '6 hours',
+               jsonb_build_object('outcome', case when c.i %% 5 = 0 then 'refused' else 'approved' end)),
+           ('case.delivered', c.agency_code || '-CB1', c.t0 + interval '7 hours', '{{}}'::jsonb),
+           ('case.rated', null, c.t0 + interval '7 hours 30 minutes', jsonb_build_object('score', 4 + c.i %% 2))
+         ) as e(event_type, officer_id, occurred_at, data)
+   where e.event_type <> 'case.rated' or c.i %% 2 = 0)
+insert into raw.case_events (event_id, event_type, schema_version, case_id, agency_code, officer_id,
+                             occurred_at, payload, content_hash, kafka_topic, kafka_partition,
+                             kafka_offset, ingested_at)
+select gen_random_uuid(), event_type, 1, case_id, agency_code, officer_id, occurred_at,
+       jsonb_build_object('event_type', event_type, 'case_id', case_id, 'data', data),
+       sha256(convert_to(case_id || event_type, 'UTF8')), 'motcua.case-events', 0,
+       (select coalesce(max(kafka_offset), 0) from raw.case_events) + row_number() over (),
+       occurred_at + interval '1 minute'
+  from ev""",
+        (list(agencies), list(agencies.values()), days),
+    )
+
+
+def load_history(dbname: str, day: date = GATE_DAY, *, stopped_agency: str | None = None,
+                 build_models: bool = True) -> None:
+    """Steady history up to and including `day`; optionally an agency silent on `day`."""
+    days = working_days(day)
+    with db.connect("owner", dbname, autocommit=True) as conn:
+        insert_cases(conn, [d for d in days if d != day], AGENCIES)
+        on_day = {a: n for a, n in AGENCIES.items() if a != stopped_agency}
+        insert_cases(conn, [day], on_day)
+    if build_models:
+        build_stand_in_models(dbname)
+
+
+def build_stand_in_models(dbname: str, staging: str = "table") -> None:
+    sql = STAND_IN_SQL.read_text()
+    if staging == "view":
+        sql = sql.replace("create table staging.stg_case_events as", "create view staging.stg_case_events as")
+    with db.connect("transform", dbname, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def execute(dbname: str, sql: str, role: str = "owner", params: tuple | None = None) -> None:
+    with db.connect(role, dbname, autocommit=True) as conn:
+        conn.execute(sql, params)
