@@ -1,8 +1,8 @@
 """Turning a polled batch of Kafka records into COPY rows and quarantine rows.
 
-This is the per-message hot path: it validates each value once, hashes it, and formats one CSV
-line per valid event. Everything else (extracting columns from the payload, deduplication,
-conflict detection) is done by PostgreSQL on the whole batch.
+This is the per-message hot path: validate each value once, hash it, and format one CSV line
+(content hash, topic, partition, offset, timestamp, payload). PostgreSQL derives the typed
+columns from the payload; deduplication against stored events is one probe per batch.
 """
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
-from ingestion.contract import Rejection, ValidEvent, validate
+from ingestion.contract import ValidEvent, validate
 
 
 class KafkaRecord(Protocol):  # kafka-python's ConsumerRecord, or anything shaped like it
@@ -22,6 +22,14 @@ class KafkaRecord(Protocol):  # kafka-python's ConsumerRecord, or anything shape
     timestamp: int | None
     key: bytes | None
     value: bytes | None
+
+
+class ValidRow(NamedTuple):
+    event_id: str
+    digest: bytes
+    partition: int
+    offset: int
+    line: bytes  # one CSV line for COPY raw.case_events (payload, content_hash, coords)
 
 
 @dataclass(frozen=True)
@@ -43,10 +51,9 @@ class EncodedBatch:
     topic: str
     first_offsets: dict[int, int] = field(default_factory=dict)
     next_offsets: dict[int, int] = field(default_factory=dict)
-    copy_lines: list[bytes] = field(default_factory=list)
-    line_partitions: list[int] = field(default_factory=list)
+    rows: list[ValidRow] = field(default_factory=list)
     rejected: list[QuarantineRow] = field(default_factory=list)
-    originals: dict[tuple[int, int], KafkaRecord] = field(default_factory=dict)
+    records: dict[tuple[int, int], KafkaRecord] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return sum(self.next_offsets[p] - self.first_offsets[p] for p in self.next_offsets)
@@ -54,19 +61,25 @@ class EncodedBatch:
     def rejected_per_partition(self) -> Counter:
         return Counter(row.partition for row in self.rejected)
 
+    def quarantine(self, record: KafkaRecord, reason: str, error: str, event_id: str | None) -> None:
+        self.rejected.append(
+            QuarantineRow(record.partition, record.offset, record.timestamp, record.key, reason, error,
+                          record.value, event_id)
+        )
 
-def csv_line(event: ValidEvent, record: KafkaRecord) -> bytes:
-    """One row of the COPY (csv) into the batch table: event_id, hash, partition, offset, ts, payload."""
-    value = record.value
-    digest = hashlib.sha256(value).hexdigest()
-    timestamp = b"" if record.timestamp is None or record.timestamp < 0 else b"%d" % record.timestamp
-    return b'%s,\\x%s,%d,%d,%s,"%s"\n' % (
-        event.event_id.encode(),
-        digest.encode(),
+
+COPY_COLUMNS = "(payload, content_hash, kafka_topic, kafka_partition, kafka_offset, kafka_timestamp_ms)"
+
+
+def csv_line(quoted_topic: bytes, record: KafkaRecord, digest: bytes) -> bytes:
+    ts = record.timestamp
+    return b'"%s",\\x%s,%s,%d,%d,%s\n' % (
+        record.value.replace(b'"', b'""'),
+        digest.hex().encode(),
+        quoted_topic,
         record.partition,
         record.offset,
-        timestamp,
-        value.replace(b'"', b'""'),
+        b"" if ts is None or ts < 0 else b"%d" % ts,
     )
 
 
@@ -79,32 +92,21 @@ def encode_batch(
 ) -> EncodedBatch:
     """Validate and encode records (all of one topic, in offset order per partition)."""
     batch = EncodedBatch(topic=topic)
-    first, nxt = batch.first_offsets, batch.next_offsets
-    lines, line_partitions, rejected = batch.copy_lines, batch.line_partitions, batch.rejected
+    first, nxt, rows, by_coords = batch.first_offsets, batch.next_offsets, batch.rows, batch.records
+    quoted_topic = b'"' + topic.encode().replace(b'"', b'""') + b'"'
+    sha256 = hashlib.sha256
     for record in records:
-        partition = record.partition
+        partition, offset = record.partition, record.offset
         if partition not in first:
-            first[partition] = record.offset
-        nxt[partition] = record.offset + 1
-        batch.originals[(partition, record.offset)] = record
+            first[partition] = offset
+        nxt[partition] = offset + 1
+        by_coords[(partition, offset)] = record
         result = validate(record.value, now=now, future_tolerance=future_tolerance)
         if type(result) is ValidEvent:
-            lines.append(csv_line(result, record))
-            line_partitions.append(partition)
+            digest = sha256(record.value).digest()
+            rows.append(ValidRow(result.event_id, digest, partition, offset, csv_line(quoted_topic, record, digest)))
         else:
-            assert isinstance(result, Rejection)
-            rejected.append(
-                QuarantineRow(
-                    partition=partition,
-                    offset=record.offset,
-                    timestamp_ms=record.timestamp,
-                    key=record.key,
-                    reason=result.reason,
-                    error=result.detail,
-                    raw_value=record.value,
-                    event_id=result.event_id,
-                )
-            )
+            batch.quarantine(record, result.reason, result.detail, result.event_id)
     return batch
 
 
@@ -119,18 +121,11 @@ def trim_batch(batch: EncodedBatch, stored: dict[int, int]) -> EncodedBatch:
         start = max(first, stored.get(partition, first))
         if start < batch.next_offsets[partition]:
             keep[partition] = start
-    trimmed = EncodedBatch(topic=batch.topic)
-    trimmed.first_offsets = keep
-    trimmed.next_offsets = {p: batch.next_offsets[p] for p in keep}
-    for line, partition in zip(batch.copy_lines, batch.line_partitions):
-        if partition in keep and line_offset(line) >= keep[partition]:
-            trimmed.copy_lines.append(line)
-            trimmed.line_partitions.append(partition)
+    if keep == batch.first_offsets:
+        return batch
+    trimmed = EncodedBatch(topic=batch.topic, first_offsets=keep,
+                           next_offsets={p: batch.next_offsets[p] for p in keep})
+    trimmed.rows = [r for r in batch.rows if r.partition in keep and r.offset >= keep[r.partition]]
     trimmed.rejected = [r for r in batch.rejected if r.partition in keep and r.offset >= keep[r.partition]]
-    trimmed.originals = {k: v for k, v in batch.originals.items() if k[0] in keep and k[1] >= keep[k[0]]}
+    trimmed.records = {k: v for k, v in batch.records.items() if k[0] in keep and k[1] >= keep[k[0]]}
     return trimmed
-
-
-def line_offset(line: bytes) -> int:
-    # event_id,hash,partition,offset,... : the 4th field
-    return int(line.split(b",", 4)[3])

@@ -47,6 +47,10 @@ class LoadStats:
     database_outages: int = 0
     reseeks: int = 0
     started: float = field(default_factory=time.monotonic)
+    # where the main thread's time goes: fetching, validating/encoding, waiting for PostgreSQL
+    poll_seconds: float = 0.0
+    encode_seconds: float = 0.0
+    wait_seconds: float = 0.0
 
     def rate(self) -> float:
         elapsed = time.monotonic() - self.started
@@ -57,7 +61,9 @@ class LoadStats:
         return (
             f"{self.messages} messages in {time.monotonic() - self.started:.1f}s ({self.rate():,.0f}/s): "
             f"loaded {c.loaded}, redeliveries {c.redelivered}, quarantined {c.quarantined}, "
-            f"skipped offsets {c.skipped}; database outages {self.database_outages}, re-seeks {self.reseeks}"
+            f"skipped offsets {c.skipped}; database outages {self.database_outages}, re-seeks {self.reseeks}; "
+            f"time in fetch {self.poll_seconds:.1f}s, validate {self.encode_seconds:.1f}s, "
+            f"waiting for PostgreSQL {self.wait_seconds:.1f}s"
         )
 
 
@@ -142,10 +148,14 @@ class RawLoader:
         last_progress = last_check = time.monotonic()
         try:
             while not self._stop:
+                t0 = time.monotonic()
                 records = self._poll()
+                t1 = time.monotonic()
+                self.stats.poll_seconds += t1 - t0
                 if records:
                     batch = encode_batch(topic, records, now=datetime.now(timezone.utc),
                                          future_tolerance=self.future_tolerance)
+                    self.stats.encode_seconds += time.monotonic() - t1
                     if self._settle():  # the previous write failed: positions moved back
                         self._reseek()
                     else:
@@ -194,6 +204,7 @@ class RawLoader:
             return False
         future, size = self._in_flight
         self._in_flight = None
+        t0 = time.monotonic()
         try:
             result: WriteResult = future.result()
         except PositionGapError as exc:
@@ -204,6 +215,8 @@ class RawLoader:
             self.sink.close()
             self._database_down(exc)
             return True
+        finally:
+            self.stats.wait_seconds += time.monotonic() - t0
         self.stats.messages += size
         self.stats.batches += 1
         self.stats.counts = self.stats.counts + result.total()

@@ -1,73 +1,43 @@
 """Writes an encoded batch to the raw layer in ONE transaction with the consumed positions.
 
-Order inside the transaction: lock the partitions' position rows (fencing), load the valid rows
-into a temporary table with COPY, insert first deliveries into raw.case_events, record
-redeliveries, quarantine event_id conflicts and malformed messages, advance the positions.
-Either all of it commits or none of it does, so a crash at any instant loses and doubles nothing.
+Inside the transaction: lock the partitions' position rows (fencing), probe which event_ids are
+already stored, COPY the first deliveries straight into raw.case_events, record redeliveries,
+quarantine event_id conflicts and malformed messages, advance the positions. Either all of it
+commits or none of it does, so a crash at any instant loses and doubles nothing.
 """
 from __future__ import annotations
 
 import logging
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import psycopg
 from psycopg import sql
 
-from ingestion.batch import EncodedBatch, QuarantineRow, line_offset, trim_batch
+from ingestion.batch import COPY_COLUMNS, EncodedBatch, QuarantineRow, ValidRow, trim_batch
 from ingestion.checkpoint import PartitionCounts, PositionGapError, advance_positions, lock_positions
 
 log = logging.getLogger(__name__)
 
-CREATE_BATCH_TABLE = """
-create temp table if not exists _batch (
-    event_id uuid, content_hash bytea, kafka_partition int, kafka_offset bigint,
-    kafka_ts_ms bigint, payload jsonb
-) on commit delete rows
+# One string parameter, split by the server: adapting thousands of list items costs more.
+PROBE_STORED = """
+select e.event_id::text, e.content_hash, e.kafka_topic, e.kafka_partition, e.kafka_offset
+from unnest(string_to_array(%s, ',')::uuid[]) as probe(event_id)
+join raw.case_events e on e.event_id = probe.event_id
 """
+# A redelivery may be a re-serialised copy (other key order or spacing): same jsonb, other bytes.
+SAME_JSON = "select payload = %s::jsonb from raw.case_events where event_id = %s::uuid"
 
-INSERT_FIRST_DELIVERIES = """
-with ins as (
-    insert into raw.case_events (event_id, event_type, schema_version, case_id, agency_code, officer_id,
-        occurred_at, payload, content_hash, kafka_topic, kafka_partition, kafka_offset, kafka_timestamp)
-    select distinct on (b.event_id)
-        b.event_id, b.payload->>'event_type', (b.payload->>'schema_version')::smallint,
-        b.payload->>'case_id', b.payload->>'agency_code', b.payload->>'officer_id',
-        (b.payload->>'occurred_at')::timestamptz, b.payload, b.content_hash, %(topic)s,
-        b.kafka_partition, b.kafka_offset, to_timestamp(b.kafka_ts_ms / 1000.0)
-    from _batch b
-    order by b.event_id, b.kafka_partition, b.kafka_offset
-    on conflict (event_id) do nothing
-    returning kafka_partition
-)
-select kafka_partition, count(*) from ins group by kafka_partition
-"""
-
-# Rows of the batch whose event_id was already stored from other coordinates. Only run when the
-# insert loaded fewer rows than the batch holds (redeliveries are rare), after ANALYZE so the
-# planner probes the primary key instead of scanning raw.case_events.
-# Same content is a redelivery; jsonb equality also accepts a re-serialised copy.
-FIND_REPEATS = """
-select b.kafka_partition, b.kafka_offset, b.event_id::text, b.content_hash, b.kafka_ts_ms,
-       e.kafka_topic, e.kafka_partition, e.kafka_offset,
-       (e.content_hash = b.content_hash or e.payload = b.payload) as same_content
-from _batch b join raw.case_events e on e.event_id = b.event_id
-where (e.kafka_topic, e.kafka_partition, e.kafka_offset) <> (%(topic)s, b.kafka_partition, b.kafka_offset)
-"""
-
+COPY_EVENTS = f"copy raw.case_events {COPY_COLUMNS} from stdin (format csv)"
 COPY_REDELIVERIES = sql.SQL(
     "copy raw.redeliveries (event_id, content_hash, kafka_topic, kafka_partition, kafka_offset, kafka_timestamp)"
     " from stdin"
 )
-
 COPY_QUARANTINE = sql.SQL(
     "copy raw.quarantine (kafka_topic, kafka_partition, kafka_offset, kafka_timestamp, kafka_key,"
     " reason, error, raw_value, event_id) from stdin"
 )
-
-
-class StalePositionError(RuntimeError):
-    """Another consumer moved this partition's position: our batch is obsolete."""
 
 
 @dataclass(frozen=True)
@@ -90,9 +60,6 @@ class RawSink:
     def connect(self) -> psycopg.Connection:
         if self.conn is None or self.conn.closed:
             self.conn = psycopg.connect(self.conninfo)
-            self.conn.execute("set timezone = 'UTC'")
-            self.conn.execute(CREATE_BATCH_TABLE)
-            self.conn.commit()
         return self.conn
 
     def close(self) -> None:
@@ -107,13 +74,18 @@ class RawSink:
         if the batch still starts after it, those offsets hold no record (transaction markers,
         retention) and are counted as skipped instead of raising PositionGapError again.
         """
+        accept_gaps = accept_gaps or {}
         try:
-            return self._write_transaction(batch, accept_gaps or {})
+            return self._write_transaction(batch, accept_gaps)
+        except psycopg.errors.UniqueViolation:
+            # Another member stored one of these event_ids between our probe and our COPY (the
+            # same event redelivered on another partition): the probe will now see it.
+            return self._write_transaction(batch, accept_gaps)
         except psycopg.errors.DataError as exc:
-            # One message PostgreSQL refuses (e.g. a JSON text jsonb cannot hold) must not block
-            # the partition: redo the batch message by message, quarantining the refused ones.
+            # One message PostgreSQL refuses must not block the partition: redo the batch
+            # message by message, quarantining the refused ones.
             log.warning("batch refused by PostgreSQL (%s); retrying message by message", exc)
-            return self._write_one_by_one(batch, accept_gaps or {})
+            return self._write_one_by_one(batch, accept_gaps)
 
     def _write_transaction(self, batch: EncodedBatch, accept_gaps: dict[int, int]) -> WriteResult:
         conn = self.connect()
@@ -129,99 +101,82 @@ class RawSink:
                             f"the batch start {first}"
                         )
                     skipped[partition] = first - stored[partition]
-                    batch.first_offsets[partition] = stored[partition]
+                    stored[partition] = first
             batch = trim_batch(batch, stored)
             if not batch.first_offsets:
                 return WriteResult({}, size)
             counts = self._write_rows(conn, batch)
             counts = {p: c + PartitionCounts(skipped=skipped[p]) for p, c in counts.items()}
             advance_positions(conn, self.group, batch.topic, batch.next_offsets, counts)
-        return WriteResult(counts, size - len(batch) + sum(skipped.values()))
+        return WriteResult(counts, size - len(batch))
 
     def _write_rows(self, conn: psycopg.Connection, batch: EncodedBatch) -> dict[int, PartitionCounts]:
-        params = {"topic": batch.topic}
-        loaded: Counter = Counter()
+        new_rows, repeats = self._split_repeats(conn, batch.topic, batch.rows)
+        loaded = Counter(r.partition for r in new_rows)
         redelivered: Counter = Counter()
-        quarantined: Counter = batch.rejected_per_partition()
-        if batch.copy_lines:
-            with conn.cursor() as cur:
-                with cur.copy("copy _batch from stdin (format csv)") as copy:
-                    copy.write(b"".join(batch.copy_lines))
-                loaded.update(dict(cur.execute(INSERT_FIRST_DELIVERIES, params).fetchall()))
-                repeats = []
-                if sum(loaded.values()) < len(batch.copy_lines):
-                    cur.execute("analyze _batch")
-                    repeats = cur.execute(FIND_REPEATS, params).fetchall()
+        with conn.cursor() as cur:
+            if new_rows:
+                with cur.copy(COPY_EVENTS) as copy:
+                    copy.write(b"".join(r.line for r in new_rows))
             redeliveries = []
-            for partition, offset, event_id, digest, ts_ms, e_topic, e_partition, e_offset, same in repeats:
+            for row, first in repeats:
+                record = batch.records[(row.partition, row.offset)]
+                same = first[1] == row.digest or cur.execute(SAME_JSON, (record.value.decode(), row.event_id)).fetchone()[0]
                 if same:
-                    redeliveries.append((event_id, digest, batch.topic, partition, offset, _ms_to_timestamp(ts_ms)))
-                    redelivered[partition] += 1
-                    continue
-                record = batch.originals[(partition, offset)]
-                batch.rejected.append(
-                    QuarantineRow(
-                        partition=partition,
-                        offset=offset,
-                        timestamp_ms=record.timestamp,
-                        key=record.key,
-                        reason="event_id_conflict",
-                        error=f"event_id {event_id} was already loaded from {e_topic}[{e_partition}]@{e_offset}"
-                        " with different content",
-                        raw_value=record.value,
-                        event_id=event_id,
-                    )
-                )
-                quarantined[partition] += 1
+                    redeliveries.append((row.event_id, row.digest, batch.topic, row.partition, row.offset,
+                                         _ms_to_timestamp(record.timestamp)))
+                    redelivered[row.partition] += 1
+                else:
+                    batch.quarantine(record, "event_id_conflict",
+                                     f"event_id {row.event_id} was already loaded from {first[2]}[{first[3]}]@{first[4]}"
+                                     " with different content", row.event_id)
             if redeliveries:
-                with conn.cursor() as cur, cur.copy(COPY_REDELIVERIES) as copy:
-                    for row in redeliveries:
-                        copy.write_row(row)
-            conn.execute("truncate _batch")
-        if batch.rejected:
-            self._quarantine(conn, batch.topic, batch.rejected)
+                with cur.copy(COPY_REDELIVERIES) as copy:
+                    for values in redeliveries:
+                        copy.write_row(values)
+            if batch.rejected:
+                with cur.copy(COPY_QUARANTINE) as copy:
+                    for q in batch.rejected:
+                        copy.write_row((batch.topic, q.partition, q.offset, _ms_to_timestamp(q.timestamp_ms), q.key,
+                                        q.reason, q.error, q.raw_value, q.event_id))
+        quarantined = batch.rejected_per_partition()
         return {p: PartitionCounts(loaded[p], redelivered[p], quarantined[p]) for p in batch.first_offsets}
 
     @staticmethod
-    def _quarantine(conn: psycopg.Connection, topic: str, rows: list[QuarantineRow]) -> None:
-        with conn.cursor() as cur, cur.copy(COPY_QUARANTINE) as copy:
-            for row in rows:
-                copy.write_row(
-                    (
-                        topic,
-                        row.partition,
-                        row.offset,
-                        _ms_to_timestamp(row.timestamp_ms),
-                        row.key,
-                        row.reason,
-                        row.error,
-                        row.raw_value,
-                        row.event_id,
-                    )
-                )
+    def _split_repeats(conn: psycopg.Connection, topic: str, rows: list[ValidRow]):
+        """First deliveries to COPY, and repeats paired with (event_id, digest, coords) of the first."""
+        if not rows:
+            return [], []
+        probe = ",".join([r.event_id for r in rows])
+        stored = {r[0]: r for r in conn.execute(PROBE_STORED, (probe,)).fetchall()}
+        new_rows, repeats = [], []
+        for row in rows:
+            first = stored.get(row.event_id)
+            if first is None:
+                new_rows.append(row)
+                stored[row.event_id] = (row.event_id, row.digest, topic, row.partition, row.offset)
+            else:
+                repeats.append((row, first))
+        return new_rows, repeats
 
     def _write_one_by_one(self, batch: EncodedBatch, accept_gaps: dict[int, int]) -> WriteResult:
         total: dict[int, PartitionCounts] = {}
         skipped = 0
-        lines = {(p, line_offset(line)): line for line, p in zip(batch.copy_lines, batch.line_partitions)}
+        rows = {(r.partition, r.offset): r for r in batch.rows}
         rejected = {(r.partition, r.offset): r for r in batch.rejected}
-        for (partition, offset), record in sorted(batch.originals.items()):
-            one = EncodedBatch(topic=batch.topic)
-            one.first_offsets = {partition: offset}
-            one.next_offsets = {partition: offset + 1}
-            one.originals = {(partition, offset): record}
-            if (partition, offset) in lines:
-                one.copy_lines, one.line_partitions = [lines[(partition, offset)]], [partition]
+        for (partition, offset), record in sorted(batch.records.items()):
+            one = EncodedBatch(topic=batch.topic, first_offsets={partition: offset},
+                               next_offsets={partition: offset + 1}, records={(partition, offset): record})
+            if (partition, offset) in rows:
+                one.rows = [rows[(partition, offset)]]
             if (partition, offset) in rejected:
                 one.rejected = [rejected[(partition, offset)]]
             try:
                 result = self._write_transaction(one, accept_gaps)
             except psycopg.errors.DataError as exc:
-                one.copy_lines, one.line_partitions = [], []
-                one.rejected = [
-                    QuarantineRow(partition, offset, record.timestamp, record.key, "database_rejected",
-                                  str(exc).splitlines()[0], record.value, None)
-                ]
+                one.rows = []
+                one.rejected = [QuarantineRow(partition, offset, record.timestamp, record.key, "database_rejected",
+                                              str(exc).splitlines()[0], record.value, None)]
                 result = self._write_transaction(one, accept_gaps)
             skipped += result.skipped_already_committed
             for p, c in result.counts.items():
@@ -229,9 +184,7 @@ class RawSink:
         return WriteResult(total, skipped)
 
 
-def _ms_to_timestamp(ms: int | None):
-    from datetime import datetime, timezone
-
+def _ms_to_timestamp(ms: int | None) -> datetime | None:
     if ms is None or ms < 0:
         return None
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)

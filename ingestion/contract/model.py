@@ -1,7 +1,7 @@
 """The contract (case-event.schema.json, schema_version 1) as msgspec Structs.
 
-One tagged union on `event_type`: msgspec reads the tag, picks the Struct and checks types,
-enums, lengths, ranges and patterns while it parses, in C, without building dicts. Unknown
+One tagged union on `event_type`: msgspec reads the tag, picks the Struct and checks required
+fields, types, enums, lengths and ranges while it parses, in C, without building dicts. Unknown
 fields are skipped (forward compatible, as the schema has no additionalProperties: false).
 
 What the Structs do not check is checked after decoding, by the methods here and by
@@ -100,13 +100,6 @@ def _timestamp_problem(text: str, path: str) -> Problem | None:
     return None
 
 
-def _id_number_problem(id_number: str) -> Problem | None:
-    # ^[0-9]{9}$|^[0-9]{12}$ ; isdigit() on an ASCII string means 0-9 only.
-    if len(id_number) in (9, 12) and id_number.isascii() and id_number.isdigit():
-        return None
-    return (INVALID_VALUE, "$.data.applicant.id_number", f"{id_number!r} is not 9 or 12 digits")
-
-
 class CaseEvent(Struct, tag_field="event_type", kw_only=True, gc=False):
     """Envelope fields shared by all types; officer_id and data are declared per type."""
 
@@ -136,8 +129,12 @@ class Received(CaseEvent, tag="case.received", kw_only=True):
         except TimestampError as exc:
             return (exc.reason, "$.data.due_at", str(exc))
         applicant = data.applicant
-        if applicant is not None and applicant.id_number is not None:
-            return _id_number_problem(applicant.id_number)
+        if applicant is not None:
+            id_number = applicant.id_number
+            # ^[0-9]{9}$|^[0-9]{12}$ ; isdigit() on an ASCII string means 0-9 only.
+            if id_number is not None and not (
+                    len(id_number) in (9, 12) and id_number.isascii() and id_number.isdigit()):
+                return (INVALID_VALUE, "$.data.applicant.id_number", f"{id_number!r} is not 9 or 12 digits")
         return None
 
 

@@ -1,22 +1,27 @@
 """Why a message value was rejected: the reason classes written to raw.quarantine.reason.
 
-Every rejected message gets exactly one class. When a value has several problems, the class is
-the first one met in this fixed order (validate() checks in this order, see validator.py):
+Every rejected value gets exactly one class: the first problem met in this fixed order.
 
-  1. empty_value              the value itself (None / b"")
-  2. too_large                its length, before any parsing
-  3. nul_character            a JSON \\u0000 escape anywhere in the text
-  4. invalid_utf8             the bytes
-  5. invalid_json             the JSON syntax (whole document)
-  6. not_an_object            the top-level JSON value
-  7. unsupported_schema_version  `schema_version` is a number other than 1
-  8. unknown_event_type       `event_type` is a string that is not one of the ten types
-  9. missing_field / wrong_type / invalid_value
-                              the first structural error met walking the document in its own key
-                              order (a missing required field is noticed when its object closes)
- 10. timestamp_without_offset / invalid_timestamp
-                              `occurred_at`, then `data.due_at` / `data.new_due_at`
- 11. future_timestamp         `occurred_at` later than now + tolerance
+  Before parsing, on the bytes:
+    1. empty_value                 None or b""
+    2. too_large                   len(value) > max_bytes
+    3. nul_character               a \\u0000 escape anywhere in the JSON text
+    4. invalid_utf8                anywhere, unknown fields included
+  Parsing:
+    5. invalid_json                the whole document's syntax
+    6. not_an_object
+    7. unsupported_schema_version  `schema_version` is a number other than 1
+    8. unknown_event_type          (or wrong_type when `event_type` is not a string)
+    9. missing_field / wrong_type / invalid_value: the first structural error msgspec meets,
+       walking the document in its own key order (a missing field is noticed when its
+       object closes)
+  After decoding, on a structurally valid event:
+   10. unsupported_schema_version  (a well-formed event with schema_version 2 lands here)
+   11. invalid_value               `event_id` is not a uuid
+   12. timestamp_without_offset / invalid_timestamp for `occurred_at`
+   13. per type: `data.due_at` / `data.new_due_at` as in 12, then invalid_value for
+       `data.applicant.id_number`, wrong_type for a non-integral `data.score`
+   14. future_timestamp            occurred_at > now + future_tolerance
 
 `event_id_conflict` is never produced by validate(): the loader uses it when an event_id that is
 already loaded arrives again with different content.
@@ -56,7 +61,8 @@ DESCRIPTIONS: MappingProxyType[str, str] = MappingProxyType({
     WRONG_TYPE: "A field has the wrong JSON type (e.g. a string where a number is required).",
     INVALID_VALUE: "A value breaks an enum, pattern, uuid, length or range constraint.",
     TIMESTAMP_WITHOUT_OFFSET: "occurred_at, due_at or new_due_at has no explicit UTC offset.",
-    INVALID_TIMESTAMP: "A timestamp is not RFC 3339 or names an impossible instant (2026-02-30).",
+    INVALID_TIMESTAMP: "A timestamp is not RFC 3339, is impossible (2026-02-30), or has an offset "
+                       "beyond +-15:59 (PostgreSQL cannot cast it).",
     FUTURE_TIMESTAMP: "occurred_at is later than the validation time plus the tolerance.",
     EVENT_ID_CONFLICT: "Loader only: an already-loaded event_id arrived with different content.",
 })

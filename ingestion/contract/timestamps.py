@@ -11,20 +11,24 @@ Choices, matching the reference validator (jsonschema + rfc3339-validator):
 - "t" and "z" are accepted for "T" and "Z" (RFC 3339 section 5.6 allows it; the reference
   upper-cases before checking). Offsets: +hh:mm / -hh:mm with hh <= 23, or Z; "-00:00" is UTC.
 - Leap seconds (":60") are rejected: Python datetime cannot represent them.
+- Stricter than the schema, because the loader and dbt cast these strings to PostgreSQL
+  timestamptz, and a failing cast would stop a whole batch: offsets beyond +-15:59 (PostgreSQL's
+  limit; real offsets span -12:00..+14:00) and instants outside 0001..9999 in UTC are
+  invalid_timestamp.
 - Any number of fraction digits; digits past microseconds are rounded by msgspec (the slow
   path, taken only by odd strings, truncates them).
 """
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
 import msgspec
 
 from ingestion.contract.reasons import INVALID_TIMESTAMP, TIMESTAMP_WITHOUT_OFFSET
 
-_DECODER = msgspec.json.Decoder(Annotated[datetime, msgspec.Meta(tz=True)])
+_decode = msgspec.json.Decoder(Annotated[datetime, msgspec.Meta(tz=True)]).decode
 
 # ASCII classes on purpose: \d would also accept other scripts' digits.
 _RFC3339 = re.compile(
@@ -47,12 +51,13 @@ class TimestampError(ValueError):
 
 def decode_timestamp(text: str) -> datetime:
     """The aware datetime of an RFC 3339 string. Raises TimestampError."""
-    # "2026-03-02T09:15:00+07:00": index 10 is the separator; it ends in "Z" or "hh:mm". A
-    # backslash would be read as a JSON escape once the text is quoted below: slow path.
-    if (len(text) >= 20 and text[10] in "Tt" and (text[-1] in "Zz" or text[-3] == ":")
-            and "\\" not in text):
+    # "2026-03-02T09:15:00+07:00": index 10 is the separator; it ends in "Z" or "hh:mm" with
+    # hh <= 15; years 1000-8999 cannot leave the UTC range. A backslash would be read as a JSON
+    # escape once the text is quoted below. Whatever fails these goes to the strict path.
+    if (len(text) >= 20 and text[10] in "Tt" and "1" <= text[0] <= "8" and "\\" not in text
+            and (text[-1] in "Zz" or (text[-3] == ":" and (text[-5] == "0" or text[-5:-3] <= "15")))):
         try:
-            return _DECODER.decode('"' + text + '"')
+            return _decode('"' + text + '"')
         except msgspec.DecodeError:  # includes ValidationError
             pass
     return parse_timestamp(text)
@@ -69,6 +74,18 @@ def parse_timestamp(text: str) -> datetime:
             raise TimestampError(TIMESTAMP_WITHOUT_OFFSET, f"{text!r} has no UTC offset (e.g. +07:00 or Z)")
         raise TimestampError(INVALID_TIMESTAMP, f"{text!r} is not an RFC 3339 date-time")
     try:
-        return datetime.fromisoformat(upper)
+        value = datetime.fromisoformat(upper)
     except ValueError as exc:  # the grammar is fine, the calendar is not (day 30 of February, year 0)
         raise TimestampError(INVALID_TIMESTAMP, f"{text!r} is not a real instant: {exc}") from None
+    offset = value.utcoffset()
+    if offset is None or abs(offset) >= _MAX_OFFSET:
+        raise TimestampError(INVALID_TIMESTAMP, f"{text!r} has an offset beyond +-15:59, which "
+                             "PostgreSQL cannot store")
+    try:
+        value.astimezone(timezone.utc)
+    except OverflowError:
+        raise TimestampError(INVALID_TIMESTAMP, f"{text!r} is outside years 1-9999 in UTC") from None
+    return value
+
+
+_MAX_OFFSET = timedelta(hours=16)

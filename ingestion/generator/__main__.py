@@ -19,6 +19,7 @@ import sys
 import time
 from datetime import date
 
+from ingestion.generator.background import generate_in_background
 from ingestion.generator.dump import write_jsonl
 from ingestion.generator.faults import FaultConfigError, FaultRates
 from ingestion.generator.message import Manifest
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="do not touch Kafka")
     p.add_argument("--out", help="also write the messages as JSON Lines (see dump.py)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--no-background", action="store_true", help="generate in the producing process")
     return p
 
 
@@ -85,8 +87,12 @@ def main(argv: list[str] | None = None) -> int:
     log = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     if config.end_date > date.today():
         log(f"warning: the window ends {config.end_date}, after today: a loader rejects future timestamps")
+    messages = None
     try:
-        messages = select_nights(generate(config), night=args.night, through=args.through)
+        if args.dry_run or args.no_background:
+            messages = select_nights(generate(config), night=args.night, through=args.through)
+        else:  # generation in a second process, overlapping with kafka-python's send()
+            messages = generate_in_background(config, night=args.night, through=args.through)
         manifest = Manifest()
         stream = manifest.track(itertools.islice(messages, args.limit))
         if args.out:
@@ -109,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
                 producer.close()
     except UnknownAgencyError as exc:
         parser.error(str(exc))
+    finally:
+        if messages is not None:
+            messages.close()  # stops the background process when --limit cut the stream short
     summary = {"topic": None if args.dry_run else args.topic, "messages": manifest.total,
                "distinct_valid": manifest.distinct_valid, "by_label": manifest.as_dict(),
                "expected_quarantine": manifest.rejected, "seconds": round(seconds, 2),

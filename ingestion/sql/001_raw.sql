@@ -2,27 +2,36 @@
 -- ingest role writes here and only the transform and auditor roles read it.
 create schema if not exists raw;
 
--- One row per distinct event_id: the first delivery that carried it.
+-- Parses an RFC 3339 instant. Declared immutable although a text->timestamptz cast depends on
+-- the session time zone: the contract requires an explicit offset, checked before loading, and
+-- an instant with an offset means the same whatever the session's zone.
+create or replace function raw.instant(text) returns timestamptz
+    language sql immutable parallel safe strict
+    as $$ select $1::timestamptz $$;
+
+-- One row per distinct event_id: the first delivery that carried it. The loader COPYs only the
+-- payload and its Kafka coordinates; PostgreSQL derives the typed columns from the payload, so
+-- they can never disagree with it.
 create table if not exists raw.case_events (
-    event_id        uuid        primary key,
-    event_type      text        not null,
-    schema_version  smallint    not null,
-    case_id         text        not null,
-    agency_code     text        not null,
-    officer_id      text,
-    occurred_at     timestamptz not null,
     payload         jsonb       not null,
+    event_id        uuid        generated always as ((payload->>'event_id')::uuid) stored primary key,
+    event_type      text        generated always as (payload->>'event_type') stored not null,
+    schema_version  smallint    generated always as ((payload->>'schema_version')::smallint) stored not null,
+    case_id         text        generated always as (payload->>'case_id') stored not null,
+    agency_code     text        generated always as (payload->>'agency_code') stored not null,
+    officer_id      text        generated always as (payload->>'officer_id') stored,
+    occurred_at     timestamptz generated always as (raw.instant(payload->>'occurred_at')) stored not null,
     content_hash    bytea       not null,          -- sha256 of the message value bytes
     kafka_topic     text        not null,
     kafka_partition integer     not null,
     kafka_offset    bigint      not null,
-    kafka_timestamp timestamptz,
+    kafka_timestamp_ms bigint,                     -- the record's timestamp as Kafka gives it
+    kafka_timestamp timestamptz generated always as (to_timestamp(kafka_timestamp_ms / 1000.0)) stored,
     ingested_at     timestamptz not null default now(),
     unique (kafka_topic, kafka_partition, kafka_offset)
 );
 create index if not exists case_events_case_id_idx on raw.case_events (case_id);
 create index if not exists case_events_ingested_at_idx on raw.case_events (ingested_at);
-create index if not exists case_events_occurred_at_idx on raw.case_events (occurred_at);
 
 -- Later deliveries of an event_id already loaded, with the same content: kept for the audit
 -- trail and for reconciliation (produced = loaded + redeliveries + quarantined).

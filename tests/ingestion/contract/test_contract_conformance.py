@@ -175,6 +175,8 @@ def test_reference_and_ours_agree_with_the_hand_label(name, text, expected):
     (json.dumps(variant("case.delivered", ("note", "a\u0000b"))), "nul_character"),
     # A lone surrogate is not Unicode; Python's json accepts it, msgspec and PostgreSQL do not.
     (json.dumps(variant("case.delivered", ("note", "\ud800"))), "invalid_json"),
+    # PostgreSQL cannot cast offsets beyond +-15:59; the loader and dbt cast timestamps.
+    (json.dumps(variant("case.delivered", ("occurred_at", "2026-03-06T23:00:00+16:00"))), "invalid_timestamp"),
     # ECMA-262 `$` is the end of input; Python's `$` (used by jsonschema) also matches before "\n".
     (json.dumps(variant("case.received", ("data.applicant.id_number", "001090012345\n"))), "invalid_value"),
     # Two different event_type keys: Python's json keeps the last, and so would PostgreSQL's jsonb;

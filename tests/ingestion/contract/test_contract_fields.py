@@ -85,7 +85,9 @@ def test_unknown_data_of_the_types_without_data_rules_is_allowed():
     ("2026-03-01T21:15:00-05:00", 2, 15),
     ("2026-03-02T07:45:00+05:30", 2, 15),
     ("2026-03-02T02:15:00.000+00:00", 2, 15),
-    ("2026-03-03T01:14:00+23:59", 1, 15),
+    ("2026-03-02T16:15:00+14:00", 2, 15),  # Kiribati, the largest real offset
+    ("2026-03-02T17:14:00+15:00", 2, 14),
+    ("2026-03-02T17:15:00.000+15:00", 2, 15),
 ])
 def test_any_offset_is_accepted_and_names_the_right_instant(text, utc_hour, utc_minute):
     document = doc("case.resubmitted")
@@ -94,6 +96,29 @@ def test_any_offset_is_accepted_and_names_the_right_instant(text, utc_hour, utc_
     assert isinstance(result, ValidEvent)
     assert result.occurred_at.astimezone(timezone.utc) == datetime(2026, 3, 2, utc_hour, utc_minute,
                                                                     tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("text", [
+    "2026-03-03T02:15:00+16:00", "2026-03-03T02:14:00+23:59", "2026-03-01T02:15:00-16:00",
+    "0001-01-01T00:30:00+01:00",  # 0000-12-31T23:30Z: before year 1 in UTC
+    "9999-12-31T23:00:00-02:00",  # year 10000 in UTC
+])
+def test_timestamps_postgresql_cannot_cast_are_invalid(text):
+    # RFC 3339 allows them, but the loader and dbt cast these strings to timestamptz: a failing
+    # cast would stop a batch (PostgreSQL: "time zone displacement out of range").
+    document = doc("case.received")
+    document["data"]["due_at"] = text
+    result = check(document)
+    assert isinstance(result, Rejection) and result.reason == "invalid_timestamp"
+    assert result.detail.startswith("`$.data.due_at`: ")
+
+
+def test_ancient_and_far_timestamps_inside_the_range_are_valid():
+    for text in ("0001-01-01T00:00:00Z", "0001-01-01T01:00:00+01:00", "0999-06-01T00:00:00-15:59",
+                 "9999-12-31T23:59:59Z", "9999-12-31T23:59:59+15:00"):
+        document = doc("case.received")
+        document["data"]["due_at"] = text
+        assert isinstance(check(document), ValidEvent), text
 
 
 def test_utc_example_equals_the_hanoi_wall_clock():

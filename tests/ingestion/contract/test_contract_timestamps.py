@@ -15,12 +15,13 @@ from ingestion.contract.timestamps import TimestampError, decode_timestamp, pars
 CHECKER = jsonschema.Draft202012Validator.FORMAT_CHECKER
 assert "date-time" in CHECKER.checkers, "pip install rfc3339-validator (requirements.txt)"
 
-DATES = ["2026-03-02", "2024-02-29", "2026-02-29", "0001-01-01", "0000-01-01", "9999-12-31",
+DATES = ["2026-03-02", "2024-02-29", "2026-02-29", "0001-01-01", "0000-01-01", "9999-12-31", "0999-01-01",
          "2026-13-01", "2026-00-10", "2026-3-02", "20260302", "+2026-03-02", "2026-04-31"]
 SEPARATORS = ["T", "t", " ", "_", ""]
 TIMES = ["09:15:00", "09:15", "09:15:00.5", "09:15:00.123456", "09:15:00.123456789012", "09:15:00,5",
          "23:59:60", "24:00:00", "09:15:60", "09:60:00", "091500", "9:15:00", "09:15:00."]
-ZONES = ["Z", "z", "+07:00", "-07:00", "+0700", "+07", "+23:59", "+24:00", "+07:60", "-00:00",
+ZONES = ["Z", "z", "+07:00", "-07:00", "+0700", "+07", "+23:59", "+24:00", "+07:60", "-00:00", "+15:59",
+         "-15:59", "+16:00", "-16:00", "+14:00",
          "+07:00:00", "", "UTC", " Z"]
 
 
@@ -30,7 +31,8 @@ def generated() -> list[str]:
     rng = random.Random(20260302)
     alphabet = "0123456789-:+.TtZz _\\\"é"
     mutated = []
-    for base in ("2026-03-02T09:15:00+07:00", "2026-03-02T09:15:00.25Z", "2024-02-29T23:59:59-05:30"):
+    for base in ("2026-03-02T09:15:00+07:00", "2026-03-02T09:15:00.25Z", "2024-02-29T23:59:59-05:30",
+                 "0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59-00:00"):
         for _ in range(400):
             chars = list(base)
             position = rng.randrange(len(chars))
@@ -45,6 +47,24 @@ def generated() -> list[str]:
     return grid + mutated
 
 
+def reference(text: str) -> bool:
+    """The reference checker, less what PostgreSQL cannot cast (checked independently here)."""
+    if not CHECKER.conforms(text, "date-time"):
+        return False
+    offset = re.search(r"([+-])([0-9]{2}):([0-9]{2})\Z", text)
+    if offset and int(offset[2]) >= 16:
+        return False
+    local = datetime.fromisoformat(text[:19].upper())
+    shift = timedelta(hours=int(offset[2]), minutes=int(offset[3])) if offset else timedelta(0)
+    shift = -shift if offset and offset[1] == "-" else shift
+    # UTC = local - offset must stay within years 1..9999.
+    if local.year == 1 and local - datetime(1, 1, 1) < shift:
+        return False
+    if local.year == 9999 and datetime(9999, 12, 31, 23, 59, 59, 999999) - local < -shift:
+        return False
+    return True
+
+
 def accepted(text: str) -> datetime | None:
     try:
         return decode_timestamp(text)
@@ -55,10 +75,10 @@ def accepted(text: str) -> datetime | None:
 def test_acceptance_matches_the_reference_on_thousands_of_strings():
     strings = generated()
     assert len(strings) > 10_000
-    disagreements = [s for s in strings if (accepted(s) is not None) != CHECKER.conforms(s, "date-time")]
+    disagreements = [s for s in strings if (accepted(s) is not None) != reference(s)]
     assert disagreements == []
     # The set is not degenerate: both answers occur many times.
-    assert sum(accepted(s) is not None for s in strings) > 500
+    assert sum(accepted(s) is not None for s in strings) > 200
 
 
 def test_fast_and_strict_paths_give_the_same_instant():

@@ -133,3 +133,18 @@ def test_officers_differ_and_ratings_skew_high(cases) -> None:
     rates = [late / done for done, late in per_handler.values() if done >= 40]
     assert min(rates) < 0.02 and max(rates) > 0.05
     assert sum(scores) / len(scores) > 4.0 and set(scores) == {1, 2, 3, 4, 5}
+
+
+def test_background_process_yields_the_same_stream() -> None:
+    import multiprocessing
+
+    from ingestion.generator.background import generate_in_background
+
+    small = GeneratorConfig(seed=3, start_date=date(2026, 3, 2), days=6, cases_per_day=25)
+    assert list(generate_in_background(small, chunk=100)) == list(generate(small))
+    night = date(2026, 3, 4)
+    assert list(generate_in_background(small, night=night)) == [m for m in generate(small) if m.arrival_day == night]
+    stream = generate_in_background(GeneratorConfig(seed=3, days=200, cases_per_day=500), chunk=50)
+    assert len([m for _, m in zip(range(10), stream)]) == 10
+    stream.close()  # an early stop must not leave the worker running
+    assert not [p for p in multiprocessing.active_children() if p.name == "motcua-generator"]
