@@ -72,8 +72,10 @@ class _SeekToStoredPositions(ConsumerRebalanceListener):
         self.loader = loader
 
     def on_partitions_revoked(self, revoked):
-        # Nothing to flush: a batch is committed to PostgreSQL before the next poll.
+        # Let the write in flight finish first, so the positions read at the next assignment are
+        # current (a failed write needs nothing more: the assignment seeks to stored positions).
         log.info("partitions revoked: %s", sorted(tp.partition for tp in revoked))
+        self.loader._settle()
 
     def on_partitions_assigned(self, assigned):
         log.info("partitions assigned: %s", sorted(tp.partition for tp in assigned))

@@ -85,7 +85,12 @@ def _invalid_json(event: dict, rng: random.Random) -> bytes:
     raw = encode(_fresh(event, rng))
     variant = rng.randrange(3)
     if variant == 0:
-        return raw[: rng.randrange(1, len(raw) - 1)]  # truncated: the object never closes
+        # truncated: the object never closes; cut at a character boundary so the bytes stay
+        # valid UTF-8 (otherwise the validator rightly reports invalid_utf8 first)
+        cut = rng.randrange(1, len(raw) - 1)
+        while 0x80 <= raw[cut] < 0xC0:
+            cut -= 1
+        return raw[:cut]
     if variant == 1:
         return raw + b"}"  # trailing data
     return repr(_fresh(event, rng)).encode()  # a Python dict repr: single quotes, None
