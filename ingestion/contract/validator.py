@@ -32,11 +32,11 @@ def validate(
     future_tolerance: timedelta = timedelta(hours=1),
     max_bytes: int = 1_000_000,
 ) -> ValidEvent | Rejection:
-    """Check one message value against the contract (schema_version 1).
+    """Check one message value (bytes) against the contract (schema_version 1).
 
     `now` (timezone-aware) is the validation time: occurred_at may be at most
     `future_tolerance` later. Pass the same `now` object for a whole poll batch: the
-    comparison limit is cached per (now, tolerance, offset). Never raises for any value;
+    comparison limit is cached per (now, tolerance, offset). Never raises for any bytes value;
     raises NaiveDatetimeError for a naive `now`.
     """
     if now.tzinfo is None:

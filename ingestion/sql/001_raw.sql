@@ -16,7 +16,7 @@ create table if not exists raw.case_events (
     payload         jsonb       not null,
     event_id        uuid        generated always as ((payload->>'event_id')::uuid) stored primary key,
     event_type      text        generated always as (payload->>'event_type') stored not null,
-    schema_version  smallint    generated always as ((payload->>'schema_version')::smallint) stored not null,
+    schema_version  smallint    generated always as ((payload->>'schema_version')::numeric::smallint) stored not null,
     case_id         text        generated always as (payload->>'case_id') stored not null,
     agency_code     text        generated always as (payload->>'agency_code') stored not null,
     officer_id      text        generated always as (payload->>'officer_id') stored,

@@ -102,3 +102,18 @@ def test_poison_messages_are_quarantined_between_good_ones(services, pg_db, make
                                     "nul_character", "too_large"]
     assert rows[1][2] == b"\xff\xfe\x00garbage"  # original bytes kept
     assert rows[2][2] is None
+
+
+def test_json_postgresql_refuses_is_isolated_and_the_rest_loads(services, pg_db, make_topic):
+    topic = make_topic(partitions=1)
+    overflowing = encode(dict(received("C-big"), extra=1)).replace(b'"extra": 1', b'"extra": 1e1000000')
+    float_version = encode(dict(received("C-float"), schema_version=1)).replace(b'"schema_version": 1', b'"schema_version": 1.0')
+    produce(services.bootstrap_servers, topic, [
+        (b"C-a", encode(received("C-a"))), (b"C-big", overflowing), (b"C-float", float_version),
+        (b"C-b", encode(received("C-b"))),
+    ])
+    stats = load(services, pg_db, topic)
+    assert stats.counts.loaded == 3 and stats.counts.quarantined == 1
+    assert scalar(pg_db, "select reason from raw.quarantine") == "database_rejected"
+    assert scalar(pg_db, "select kafka_offset from raw.quarantine") == 1
+    assert scalar(pg_db, "select schema_version from raw.case_events where case_id = 'C-float'") == 1

@@ -5,7 +5,9 @@ import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ingestion.contract import ValidEvent
+import jsonschema
+
+from ingestion.contract import SCHEMA_PATH, ValidEvent
 
 # The validation time used throughout: later than every example's occurred_at.
 NOW = datetime(2026, 3, 10, 0, 0, tzinfo=timezone.utc)
@@ -105,3 +107,12 @@ def doc(name: str) -> dict[str, Any]:
 
 def encode(document: Any) -> bytes:
     return json.dumps(document, ensure_ascii=False).encode("utf-8")
+
+
+def reference_validator() -> jsonschema.Draft202012Validator:
+    """The reference: jsonschema, Draft 2020-12, format checking on, on the project's copy."""
+    checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
+    # Without rfc3339-validator installed, jsonschema silently ignores "date-time".
+    assert {"date-time", "uuid"} <= set(checker.checkers), "pip install rfc3339-validator (requirements.txt)"
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema, format_checker=checker)

@@ -14,7 +14,7 @@ from typing import Any
 import jsonschema
 import msgspec.inspect as mi
 import pytest
-from contract_samples import EXAMPLES, NOW, doc
+from tests.ingestion.contract.contract_samples import EXAMPLES, NOW, doc, reference_validator
 
 from ingestion.contract import EVENT_TYPES, SCHEMA_PATH, Rejection, ValidEvent, validate
 from ingestion.contract import model
@@ -24,15 +24,7 @@ UPSTREAM = ROOT.parent / "shared" / "contract" / "case-event.schema.json"
 DELETE = object()
 
 
-def reference() -> jsonschema.Draft202012Validator:
-    checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
-    # Without rfc3339-validator installed, jsonschema silently ignores "date-time".
-    assert {"date-time", "uuid"} <= set(checker.checkers), "pip install rfc3339-validator (requirements.txt)"
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema, format_checker=checker)
-
-
-REFERENCE = reference()
+REFERENCE = reference_validator()
 
 
 def variant(event_type: str, *edits: tuple[str, Any]) -> dict[str, Any]:

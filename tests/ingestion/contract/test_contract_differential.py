@@ -11,12 +11,12 @@ import random
 from typing import Any
 
 import pytest
-from contract_samples import EXAMPLES, NOW, doc
-from test_contract_conformance import REFERENCE
+from tests.ingestion.contract.contract_samples import EXAMPLES, NOW, doc, reference_validator
 
 from ingestion.contract import REASONS, EVENT_TYPES, Rejection, ValidEvent, validate
 
 DELETE = object()
+REFERENCE = reference_validator()
 # Few but telling: the reference validator is slow (about 1 ms a document here).
 VALUES: list[Any] = [
     DELETE, None, True, 0, 1.5, 4.0, "", "x" * 65, "2026-03-02T09:15:00+07:00", "2026-03-02T09:15:00",
@@ -104,3 +104,11 @@ def test_random_text_edits_never_raise_and_never_accept_what_the_reference_rejec
         accepted += 1
         assert REFERENCE.is_valid(json.loads(value)), value
     assert accepted > 100
+
+
+def test_random_bytes_are_rejected_without_raising():
+    rng = random.Random(7)
+    for _ in range(500):
+        value = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200)))
+        result = validate(b"{" + value if rng.random() < 0.5 else value, now=NOW)
+        assert isinstance(result, Rejection) and result.reason in REASONS

@@ -5,7 +5,7 @@ import dataclasses
 from datetime import timedelta
 
 import pytest
-from contract_samples import EXAMPLES, NOW
+from tests.ingestion.contract.contract_samples import EXAMPLES, NOW
 
 from ingestion.contract import EVENT_TYPES, ValidEvent, validate
 

@@ -5,7 +5,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from contract_samples import ICT, NOW, doc, encode
+from tests.ingestion.contract.contract_samples import ICT, NOW, doc, encode
 
 from ingestion.contract import Rejection, ValidEvent, validate
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from contract_samples import NOW, RECEIVED
+from tests.ingestion.contract.contract_samples import NOW, RECEIVED
 
 from ingestion.contract import REASON_DESCRIPTIONS, REASONS, NaiveDatetimeError, Rejection, ValidEvent, validate
 from ingestion.contract import reasons as R

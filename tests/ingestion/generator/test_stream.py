@@ -64,7 +64,7 @@ def test_all_valid_and_contract_conformant(messages, schema_validator) -> None:
 def test_case_lifecycle_invariants(cases) -> None:
     cal = WorkCalendar()
     procedures = {p.code: p for p in PROCEDURES}
-    returns_twice = withdrawn = returned = completed = late = 0
+    returns_twice = withdrawn = returned = completed = late = promised_later = 0
     for case_id, events in cases.items():
         kinds = [e["event_type"] for e in events]
         assert kinds[0] == "case.received" and kinds.count("case.received") == 1, case_id
@@ -79,6 +79,7 @@ def test_case_lifecycle_invariants(cases) -> None:
         assert re.fullmatch(r"[0-9]{12}", data["applicant"]["id_number"])
         legal = cal.add_working_days(at, proc.processing_days, cutoff=proc.cutoff)
         assert datetime.fromisoformat(data["due_at"]) >= legal
+        promised_later += datetime.fromisoformat(data["due_at"]) > legal
         agency = AGENCY_BY_CODE[received["agency_code"]]
         for e in events:
             if e["event_type"] == "case.assigned":
@@ -107,6 +108,7 @@ def test_case_lifecycle_invariants(cases) -> None:
     assert 0 < returns_twice <= max(3, 0.01 * n)
     assert 0.005 < withdrawn / n < 0.05
     assert 0.005 < late / completed < 0.10
+    assert 0 < promised_later <= 0.02 * n  # rare receipts promising more than the law allows
 
 
 def test_working_days_drive_volume(messages) -> None:
@@ -148,3 +150,11 @@ def test_background_process_yields_the_same_stream() -> None:
     assert len([m for _, m in zip(range(10), stream)]) == 10
     stream.close()  # an early stop must not leave the worker running
     assert not [p for p in multiprocessing.active_children() if p.name == "motcua-generator"]
+
+
+def test_agency_subset() -> None:
+    config = GeneratorConfig(seed=7, start_date=date(2026, 3, 2), days=5, cases_per_day=20, agencies=("STP",))
+    events = [json.loads(m.value) for m in generate(config)]
+    assert events and {e["agency_code"] for e in events} == {"STP"}
+    assert {e["source"] for e in events} == {"motcua.stp.hanoi"}
+    assert all(e["case_id"].startswith("000.00.15.H26-2603") for e in events)
