@@ -24,7 +24,7 @@ from ingestion.generator.dump import write_jsonl
 from ingestion.generator.faults import FaultConfigError, FaultRates
 from ingestion.generator.message import Manifest
 from ingestion.generator.stream import GeneratorConfig, GeneratorConfigError, generate, select_nights
-from ingestion.generator.world import UnknownAgencyError
+from ingestion.generator.world import UnknownAgencyError, select_agencies
 from ingestion.settings import KafkaSettings
 
 
@@ -71,6 +71,7 @@ def config_from_args(args: argparse.Namespace) -> GeneratorConfig:
         rates["conflict"] = args.conflicts
     rates.update(dict(args.fault))
     agencies = tuple(code.strip() for code in args.agencies.split(",") if code.strip())
+    select_agencies(agencies)  # fail now, not inside the background process
     return GeneratorConfig(seed=args.seed, start_date=args.start, days=args.days, cases_per_day=args.cases_per_day,
                            faults=FaultRates.build(args.malformed, **rates), agencies=agencies)
 
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--night and --through are exclusive")
     try:
         config = config_from_args(args)
-    except (FaultConfigError, GeneratorConfigError, ValueError) as exc:
+    except (FaultConfigError, GeneratorConfigError, UnknownAgencyError, ValueError) as exc:
         parser.error(str(exc))
     log = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     if config.end_date > date.today():
@@ -113,8 +114,6 @@ def main(argv: list[str] | None = None) -> int:
                 seconds = produce(stream, producer, args.topic, log=log).seconds
             finally:
                 producer.close()
-    except UnknownAgencyError as exc:
-        parser.error(str(exc))
     finally:
         if messages is not None:
             messages.close()  # stops the background process when --limit cut the stream short
