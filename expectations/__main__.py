@@ -22,7 +22,13 @@ def main(argv: list[str] | None = None) -> int:
     gate.add_argument("--date", required=True, help="local date (Asia/Ho_Chi_Minh), YYYY-MM-DD")
     gate.add_argument("--database", default=None, help="database name (default: PGDATABASE or motcua)")
     gate.add_argument("--data-docs-dir", default=None, help="Data Docs folder (default: MOTCUA_GX_DATA_DOCS_DIR)")
+    listing = sub.add_parser("list", help="print the suites and expectations (with severities) for a database")
+    listing.add_argument("--layer", default="all", choices=("raw", "staging", "marts", "all"))
+    listing.add_argument("--date", default="2026-01-01", help="only changes the interval inside the SQL")
+    listing.add_argument("--database", default=None)
     args = parser.parse_args(argv)
+    if args.command == "list":
+        return _list(args.layer, args.date, args.database)
 
     from expectations.config import GateConfigError
     from expectations.interval import IntervalError
@@ -43,6 +49,25 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(result.summary())
     return result.exit_code
+
+
+def _list(layer: str, day: str, database: str | None) -> int:
+    from expectations.catalog import Catalog
+    from expectations.config import GateConfig
+    from expectations.gate import build_specs
+    from expectations.interval import DataInterval
+    from ingestion import db
+
+    cfg = GateConfig.from_env()
+    with db.connect("transform", database) as conn:
+        catalog = Catalog.load(conn)
+    for spec in build_specs(layer, DataInterval.for_day(day, cfg.timezone), catalog, cfg):
+        print(f"{spec.name}  ({'table ' + spec.table if spec.table else 'query asset'})")
+        for e in spec.expectations:
+            meta = e.meta or {}
+            print(f"  {meta.get('severity', '?'):<8} {meta.get('name')}  [{e.expectation_type}]")
+            print(f"           {meta.get('summary')}")
+    return 0
 
 
 if __name__ == "__main__":

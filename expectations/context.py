@@ -71,7 +71,9 @@ def sqlalchemy_url(role: str = "transform", dbname: str | None = None) -> str:
         username=params.get("user"), password=params.get("password"),
         host=params.get("host"), port=int(params["port"]) if params.get("port") else None,
         database=params.get("dbname"),
-        query={"application_name": "motcua-gx", "connect_timeout": str(params.get("connect_timeout", 10))},
+        # JIT compiles each of the gate's short analytic queries anew: pure overhead here.
+        query={"application_name": "motcua-gx", "connect_timeout": str(params.get("connect_timeout", 10)),
+               "options": "-c jit=off"},
     ).render_as_string(hide_password=False)
 
 

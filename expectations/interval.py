@@ -1,6 +1,6 @@
 """The data interval of one gate run: one local calendar day in Asia/Ho_Chi_Minh.
 
-Raw and staging checks look at the events of that day (ingested in it or occurring in it);
+Raw and staging checks look at the events that arrived that day (ingested in it);
 the volume band compares the day with earlier days of the same kind (working vs non-working
 per `workcal`, so a Sunday or Tết is compared with other days off, not with busy Mondays).
 Marts checks cover the whole published marts, which are rebuilt in full every night.

@@ -15,9 +15,12 @@
 {% macro local_date(ts) -%}(({{ ts }}) at time zone {{ tz() }})::date{%- endmacro %}
 {% macro local_month(ts) -%}date_trunc('month', ({{ ts }}) at time zone {{ tz() }})::date{%- endmacro %}
 
-{#- The build's as-of instant: var as_of, else the invocation start (fixed for the whole run). -#}
+{#- The build's as-of instant: var as_of, else env MOTCUA_AS_OF, else the invocation start (fixed
+    for the whole run). The environment variable is read only at execution (not while parsing),
+    so changing it between nightly runs keeps dbt's partial parsing (a changed --vars does not). -#}
 {% macro as_of() -%}
   {%- if var('as_of') is not none -%}'{{ var("as_of") }}'::timestamptz
+  {%- elif execute and env_var('MOTCUA_AS_OF', '') != '' -%}'{{ env_var("MOTCUA_AS_OF") }}'::timestamptz
   {%- else -%}'{{ run_started_at.isoformat() }}'::timestamptz{%- endif -%}
 {%- endmacro %}
 

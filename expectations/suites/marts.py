@@ -32,14 +32,18 @@ CONTRACT: dict[str, tuple[str, ...]] = {
     AGENCY_MONTHLY: ("agency_code", "month", *MEASURES),
 }
 DAY_COLUMNS = ("day", "date", "local_date", "activity_date", "work_date", "calendar_date")
-# (rate, numerator, denominator): the rate must equal numerator / denominator.
+# (rate, numerator candidates, denominator): the rate must equal numerator / denominator. The
+# first numerator present wins: the complaint rate counts completed cases with a complaint when
+# the table has that count (bounded by 1), else complaints (domain.md's wording).
 RATES = (
-    ("on_time_rate", "cases_completed_on_time", "cases_completed"),
-    ("first_pass_return_rate", "cases_returned_first_pass", "cases_received"),
-    ("complaint_rate", "complaints_count", "cases_completed"),
-    ("throughput_per_working_day", "cases_completed", "working_days"),
+    ("on_time_rate", ("cases_completed_on_time",), "cases_completed"),
+    ("first_pass_return_rate", ("cases_returned_first_pass",), "cases_received"),
+    ("complaint_rate", ("cases_completed_with_complaint", "complaints_count"), "cases_completed"),
+    ("satisfied_share", ("ratings_satisfied_count",), "ratings_count"),
+    ("throughput_per_working_day", ("cases_completed",), "working_days"),
 )
-BOUNDED = (("cases_completed_on_time", "cases_completed"), ("cases_returned_first_pass", "cases_received"))
+BOUNDED = (("cases_completed_on_time", "cases_completed"), ("cases_returned_first_pass", "cases_received"),
+           ("cases_completed_with_complaint", "cases_completed"), ("ratings_satisfied_count", "ratings_count"))
 # The OpenCPS counts of kpi_agency_monthly; the contract names them without fixing a prefix.
 OPENCPS = {k: (f"cases_{k}", k, f"{k}_count") for k in
            ("early", "on_time", "late", "open_within_deadline", "open_overdue", "waiting_for_applicant", "withdrawn")}
@@ -92,7 +96,7 @@ def _kpi_measures(relation: str, cat: Catalog, keys: list[str], tol: float) -> l
     name, present = _short(relation), set(cat.names(relation))
     exps = []
     for c in cat.columns(relation):
-        if c.name.endswith("_rate") and c.is_numeric:
+        if c.name.endswith(("_rate", "_share")) and c.is_numeric:
             exps.append(expect(E.ExpectColumnValuesToBeBetween, f"{name}_{c.name}_in_0_1", CRITICAL,
                                f"{c.name} is a fraction in [0, 1] (or NULL).", column=c.name, min_value=0, max_value=1))
     exps += _non_negative(relation, [c.name for c in cat.columns(relation) if c.is_integer])
@@ -103,8 +107,9 @@ def _kpi_measures(relation: str, cat: Catalog, keys: list[str], tol: float) -> l
         if {num, den} <= present:
             exps.append(expect(E.ExpectColumnPairValuesAToBeGreaterThanB, f"{name}_{num}_le_{den}", CRITICAL,
                                f"{num} never exceeds {den}.", column_A=den, column_B=num, or_equal=True))
-    for rate, num, den in RATES:
-        if {rate, num, den} <= present:
+    for rate, nums, den in RATES:
+        num = next((n for n in nums if n in present), None)
+        if num and {rate, den} <= present:
             exps.append(no_rows(f"{name}_{rate}_is_{num}_over_{den}", CRITICAL,
                                 f"{rate} = {num} / {den}, NULL exactly when {den} is 0.",
                                 q.rate_consistency(rate, num, den, tol, keys)))
@@ -206,7 +211,8 @@ def _agency_monthly(ctx: BuildContext) -> SuiteSpec:
     if {"cases_received", "cases_completed"} <= present and cat.has(FCT):
         exps.append(no_rows("kpi_agency_monthly_reconciles_with_fct_cases", CRITICAL,
                             "Per agency and month, received and completed counts equal those of fct_cases.",
-                            q.agency_vs_fct(ctx.config.timezone, "cases_received", "cases_completed")))
+                            q.agency_vs_fct(ctx.config.timezone, "cases_received", "cases_completed",
+                                            "completing_agency_code" in cat.names(FCT))))
     return SuiteSpec(name=AGENCY_MONTHLY, layer="marts", requires=(AGENCY_MONTHLY,), table=AGENCY_MONTHLY,
                      expectations=exps)
 

@@ -101,13 +101,15 @@ def no_activity(relation: str, keys: list[str], period: str, monthly: bool, coun
                     where e.occurred_at >= {lo} and e.occurred_at < {hi} and {who})"""
 
 
-def agency_vs_fct(tz: str, received: str, completed: str) -> str:
+def agency_vs_fct(tz: str, received: str, completed: str, has_completing_agency: bool) -> str:
+    """Completions count for the agency that completed the case when fct_cases records it."""
     rm, cm = local_month("received_at", tz), local_month("completed_at", tz)
+    completer = "coalesce(completing_agency_code, agency_code)" if has_completing_agency else "agency_code"
     return f"""with f as (
   select agency_code, month, sum(r) as received, sum(c) as completed from (
     select agency_code, {rm} as month, 1 as r, 0 as c from {FCT} where received_at is not null
     union all
-    select agency_code, {cm}, 0, 1 from {FCT} where status = 'completed' and completed_at is not null
+    select {completer}, {cm}, 0, 1 from {FCT} where status = 'completed' and completed_at is not null
   ) x group by agency_code, month),
 a as (select agency_code, month, {ident(received)} as received, {ident(completed)} as completed from {AGENCY_MONTHLY})
 select coalesce(a.agency_code, f.agency_code) as agency_code, coalesce(a.month, f.month) as month,

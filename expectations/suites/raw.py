@@ -1,7 +1,9 @@
 """Raw layer: what the source system sent on the day.
 
-Batch: raw.case_events ingested in the interval or occurring in it (the night's arrivals plus
-every event dated that day). Volume and quarantine checks look beyond the batch on purpose.
+Batch: raw.case_events ingested in the interval (the day's arrivals, whatever date they carry;
+a late event is judged on the day it arrives, so every event is judged exactly once). Volume
+per agency counts arrivals too: a feed that stops sends nothing, whatever the business dates.
+Both use the ingested_at index; raw has no index on occurred_at.
 """
 from __future__ import annotations
 
@@ -20,8 +22,7 @@ def interval_events_query(ctx: BuildContext) -> str:
        occurred_at, ingested_at,
        extract(epoch from occurred_at - ingested_at)::double precision as seconds_ahead_of_ingest
   from raw.case_events
- where (ingested_at >= {s} and ingested_at < {e})
-    or (occurred_at >= {s} and occurred_at < {e})"""
+ where ingested_at >= {s} and ingested_at < {e}"""
 
 
 def _volume_sql(ctx: BuildContext, condition: str) -> str:
@@ -35,9 +36,9 @@ def _volume_sql(ctx: BuildContext, condition: str) -> str:
     closed = lit_array(ref.closed_agencies, "text") if ref.closed_agencies else "array[]::text[]"
     return f"""with ref_days(d) as (select unnest({lit_array(days, 'date')})),
 hist as (
-  select agency_code, (occurred_at at time zone {tz})::date as d, count(*) as n
+  select agency_code, (ingested_at at time zone {tz})::date as d, count(*) as n
     from raw.case_events
-   where occurred_at >= {hist_start} and occurred_at < {hist_end}
+   where ingested_at >= {hist_start} and ingested_at < {hist_end}
    group by 1, 2),
 agencies as (select distinct agency_code from hist where d in (select d from ref_days)),
 grid as (
@@ -53,7 +54,7 @@ mad as (
     from grid g join med m using (agency_code) group by g.agency_code),
 today as (
   select agency_code, count(*) as n from raw.case_events
-   where occurred_at >= {iv.sql_start()} and occurred_at < {iv.sql_end()}
+   where ingested_at >= {iv.sql_start()} and ingested_at < {iv.sql_end()}
    group by agency_code),
 judged as (
   select m.agency_code, coalesce(t.n, 0) as events_on_day, m.median as reference_median,
@@ -103,7 +104,7 @@ def build(ctx: BuildContext) -> list[SuiteSpec]:
                 f"""select case_id, count(*) as events,
        round((extract(epoch from max(occurred_at) - min(occurred_at)) / 86400)::numeric, 1) as span_days
   from raw.case_events
- where case_id in (select case_id from {BATCH})
+ where case_id = any(array(select distinct case_id from {BATCH}))
  group by case_id
 having count(*) > {cfg.max_events_per_case}
     or max(occurred_at) - min(occurred_at) > interval '{cfg.max_case_span_days} days'

@@ -31,7 +31,9 @@ create table if not exists raw.case_events (
     unique (kafka_topic, kafka_partition, kafka_offset)
 );
 create index if not exists case_events_case_id_idx on raw.case_events (case_id);
-create index if not exists case_events_ingested_at_idx on raw.case_events (ingested_at);
+-- Rows arrive in ingested_at order: a BRIN index serves the nightly "since the watermark" scans
+-- at a fraction of a b-tree's insert cost.
+create index if not exists case_events_ingested_at_brin on raw.case_events using brin (ingested_at);
 
 -- Later deliveries of an event_id already loaded, with the same content: kept for the audit
 -- trail and for reconciliation (produced = loaded + redeliveries + quarantined).

@@ -28,13 +28,14 @@ def run_dbt(dbname: str, *args: str, target_path: Path, as_of: str | None = None
             extra_vars: dict | None = None, timeout: int = 600) -> str:
     """`dbt <args>` on `dbname`; target_path keeps parallel test runs apart (and partial parsing)."""
     variables = dict(extra_vars or {})
-    if as_of:
-        variables["as_of"] = as_of
     cmd = [str(DBT), *args, "--profiles-dir", str(DBT_PROJECT), "--project-dir", str(DBT_PROJECT),
            "--target-path", str(target_path), "--log-path", str(target_path / "logs")]
     if variables:
         cmd += ["--vars", json.dumps(variables)]
-    proc = subprocess.run(cmd, cwd=DBT_PROJECT, env=dbt_env(dbname), capture_output=True, text=True,
+    env = dbt_env(dbname)
+    if as_of:  # through the environment: a changed --vars would defeat partial parsing
+        env["MOTCUA_AS_OF"] = as_of
+    proc = subprocess.run(cmd, cwd=DBT_PROJECT, env=env, capture_output=True, text=True,
                           timeout=timeout)
     if proc.returncode != 0:
         raise DbtFailed(f"dbt {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-2000:]}")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from ingestion import db
+from tests.raw_events import insert_raw_events
 
 VN = timezone(timedelta(hours=7))
 TOPIC = "test.case-events"
@@ -96,26 +97,17 @@ def complained(case_id: str, at: datetime, *, agency: str = "SKHDT", category: s
 
 
 def insert_events(dbname: str, events: list[Event], *, ingested_at: datetime | None = None) -> None:
-    """Insert rows as the loader would (one Kafka offset each, in list order = arrival order)."""
-    rows = []
+    """Insert rows as the loader would (consecutive Kafka offsets in list order = arrival order),
+    through the shared helper tests/raw_events.py (typed raw columns are generated from the payload)."""
     with db.connect("ingest", dbname) as conn:
-        base = conn.execute("select coalesce(max(kafka_offset) + 1, 0) from raw.case_events").fetchone()[0]
-    offsets = itertools.count(base)
-    for ev in events:
-        value = json.dumps(ev.payload(), ensure_ascii=False, separators=(",", ":")).encode()
-        stamp = ev.ingested_at or ingested_at
-        rows.append((ev.event_id, ev.event_type, 1, ev.case_id, ev.agency_code, ev.officer_id,
-                     ev.occurred_at, value.decode(), hashlib.sha256(value).digest(), TOPIC,
-                     0, next(offsets), stamp))
-    with db.connect("ingest", dbname) as conn:
-        with conn.cursor() as cur:
-            cur.executemany(
-                "insert into raw.case_events (event_id, event_type, schema_version, case_id, agency_code,"
-                " officer_id, occurred_at, payload, content_hash, kafka_topic, kafka_partition, kafka_offset,"
-                " kafka_timestamp, ingested_at)"
-                " values (%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s, %s, now(), coalesce(%s, now()))",
-                rows,
-            )
+        batch: list[Event] = []
+        for ev in events + [None]:  # consecutive events with the same ingested_at go together
+            if batch and (ev is None or ev.ingested_at != batch[0].ingested_at):
+                insert_raw_events(conn, [e.payload() for e in batch], topic=TOPIC,
+                                  ingested_at=batch[0].ingested_at or ingested_at)
+                batch = []
+            if ev is not None:
+                batch.append(ev)
         conn.commit()
 
 

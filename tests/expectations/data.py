@@ -2,11 +2,13 @@
 
 Three agencies receive a steady number of cases every working day (workcal: weekends and Tết
 2026 are off); each case is received, assigned, completed and delivered the same day, every
-other one is rated. Raw rows are inserted as the owner (like the loader would), the stand-in
-models are built as motcua_transform (like dbt would).
+other one is rated. Raw rows (payload and Kafka coordinates; PostgreSQL derives the typed
+columns) are inserted as the owner, like the loader would; the stand-in models are built as
+motcua_transform, like dbt would.
 """
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -55,15 +57,15 @@ ev as (
            ('case.rated', null, c.t0 + interval '7 hours 30 minutes', jsonb_build_object('score', 4 + c.i %% 2))
          ) as e(event_type, officer_id, occurred_at, data)
    where e.event_type <> 'case.rated' or c.i %% 2 = 0)
-insert into raw.case_events (event_id, event_type, schema_version, case_id, agency_code, officer_id,
-                             occurred_at, payload, content_hash, kafka_topic, kafka_partition,
-                             kafka_offset, ingested_at)
-select gen_random_uuid(), event_type, 1, case_id, agency_code, officer_id, occurred_at,
-       jsonb_build_object('event_type', event_type, 'case_id', case_id, 'data', data),
-       sha256(convert_to(case_id || event_type, 'UTF8')), 'motcua.case-events', 0,
+insert into raw.case_events (payload, content_hash, kafka_topic, kafka_partition, kafka_offset, ingested_at)
+select p.payload, sha256(convert_to(p.payload::text, 'UTF8')), 'motcua.case-events', 0,
        (select coalesce(max(kafka_offset), 0) from raw.case_events) + row_number() over (),
-       occurred_at + interval '1 minute'
-  from ev""",
+       p.occurred_at + interval '1 minute'
+  from (select occurred_at, jsonb_build_object(
+          'event_id', gen_random_uuid(), 'event_type', event_type, 'schema_version', 1,
+          'occurred_at', occurred_at, 'source', 'test', 'case_id', case_id, 'agency_code', agency_code,
+          'officer_id', officer_id, 'data', data) as payload
+          from ev) as p""",
         (list(agencies), list(agencies.values()), days),
     )
 
@@ -86,6 +88,21 @@ def build_stand_in_models(dbname: str, staging: str = "table") -> None:
         sql = sql.replace("create table staging.stg_case_events as", "create view staging.stg_case_events as")
     with db.connect("transform", dbname, autocommit=True) as conn:
         conn.execute(sql)
+
+
+def insert_event(dbname: str, *, case_id: str, event_type: str, occurred_at: str, ingested_at: str,
+                 agency_code: str = "SKHDT", officer_id: str | None = None, data: dict | None = None) -> None:
+    """One hand-made event (for injecting bad data)."""
+    execute(dbname, """
+        insert into raw.case_events (payload, content_hash, kafka_topic, kafka_partition, kafka_offset, ingested_at)
+        select p, sha256(convert_to(p::text, 'UTF8')), 'injected', 0,
+               (select coalesce(max(kafka_offset), 0) + 1 from raw.case_events where kafka_topic = 'injected'),
+               %s::timestamptz
+          from jsonb_build_object('event_id', gen_random_uuid(), 'event_type', %s::text, 'schema_version', 1,
+                                  'occurred_at', %s::text, 'case_id', %s::text, 'agency_code', %s::text,
+                                  'officer_id', %s::text, 'data', %s::jsonb) as p""",
+            params=(ingested_at, event_type, occurred_at, case_id, agency_code, officer_id,
+                    json.dumps(data or {})))
 
 
 def execute(dbname: str, sql: str, role: str = "owner", params: tuple | None = None) -> None:

@@ -60,17 +60,14 @@ def test_feed_that_stops_blocks(pg_db, gate_config):
 
 def test_future_and_prehistoric_timestamps_block(pg_db, gate_config):
     data.load_history(pg_db, build_models=False)
-    data.execute(pg_db, """
-        insert into raw.case_events (event_id, event_type, schema_version, case_id, agency_code, officer_id,
-                                     occurred_at, payload, content_hash, kafka_topic, kafka_partition,
-                                     kafka_offset, ingested_at)
-        values (gen_random_uuid(), 'case.rated', 1, 'SKHDT-FUTURE', 'SKHDT', null,
-                '2030-01-01T09:00:00+07:00', '{}', '\\x00', 't', 1, 1, '2026-03-18T10:00:00+07:00'),
-               (gen_random_uuid(), 'case.rated', 1, 'SKHDT-OLD', 'SKHDT', null,
-                '2017-12-31T09:00:00+07:00', '{}', '\\x00', 't', 1, 2, '2026-03-18T10:00:00+07:00'),
-               -- 5 minutes ahead of the loader's clock: within the 10-minute tolerance
-               (gen_random_uuid(), 'case.rated', 1, 'SKHDT-SKEW', 'SKHDT', null,
-                '2026-03-18T10:05:00+07:00', '{}', '\\x00', 't', 1, 3, '2026-03-18T10:00:00+07:00')""")
+    arrived = "2026-03-18T10:00:00+07:00"
+    data.insert_event(pg_db, case_id="SKHDT-FUTURE", event_type="case.rated", occurred_at="2030-01-01T09:00:00+07:00",
+                      ingested_at=arrived, data={"score": 5})
+    data.insert_event(pg_db, case_id="SKHDT-OLD", event_type="case.rated", occurred_at="2017-12-31T09:00:00+07:00",
+                      ingested_at=arrived, data={"score": 5})
+    # 5 minutes ahead of the loader's clock: within the 10-minute tolerance.
+    data.insert_event(pg_db, case_id="SKHDT-SKEW", event_type="case.rated", occurred_at="2026-03-18T10:05:00+07:00",
+                      ingested_at=arrived, data={"score": 5})
 
     result = run_gate("raw", GATE_DAY, dbname=pg_db, config=gate_config)
 
@@ -78,7 +75,7 @@ def test_future_and_prehistoric_timestamps_block(pg_db, gate_config):
     by_name = {o.expectation: o for o in result.critical_failures}
     assert by_name["raw_occurred_at_not_in_future"].unexpected_count == 1
     assert by_name["raw_occurred_at_after_system_start"].unexpected_count == 1
-    # 31 events on the day + 3 inserted = 34 in the batch (none dated the gate day was loaded later).
+    # 31 events arrived on the day + 3 injected = 34 in the batch.
     assert by_name["raw_occurred_at_not_in_future"].element_count == 34
 
 

@@ -26,13 +26,14 @@ cases as (
 
     select * from {{ ref('fct_cases') }}
     {%- if is_incremental() %}
-    where case_id = any(array(select case_id from {{ ref('int_cases_affected') }}))
+    where case_id in (select case_id from {{ ref('int_cases_affected') }})
     {%- endif %}
 
 ),
 
 snapshots as (
 
+    -- scoped like int_case_events_scoped: only this run's cases
     select * from {{ ref('int_case_month_snapshots') }}
 
 ),

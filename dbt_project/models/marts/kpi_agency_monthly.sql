@@ -15,22 +15,15 @@
 
 with
 
-membership as (
-
-    select * from {{ ref('kpi_case_membership') }}
-
-),
-
+{% if is_incremental() -%}
 keys as (
 
-    {% if is_incremental() -%}
+    -- agency-months the affected cases counted in before this run, or count in now
     select agency_code, month from {{ ref('int_kpi_keys_previous') }}
     union
-    select agency_code, month from membership
-    where case_id = any(array(select case_id from {{ ref('int_cases_affected') }}))
-    {%- else -%}
-    select distinct agency_code, month from membership
-    {%- endif %}
+    select agency_code, month
+    from {{ ref('kpi_case_membership') }}
+    where case_id in (select case_id from {{ ref('int_cases_affected') }})
 
 ),
 
@@ -46,12 +39,29 @@ counted as (
         {{ measure_sum('withdrawn') }}::int as withdrawn,
         count(distinct membership.officer_id)::int as officers_count
     from keys
-    left join membership
+    left join {{ ref('kpi_case_membership') }} as membership
         on membership.agency_code = keys.agency_code
         and membership.month = keys.month
     group by 1, 2
 
 ),
+{%- else -%}
+counted as (
+
+    select
+        membership.agency_code,
+        membership.month,
+        {{ membership_counts('membership') }},
+        {{ measure_sum('open_within_deadline') }}::int as open_within_deadline,
+        {{ measure_sum('open_overdue') }}::int as open_overdue,
+        {{ measure_sum('waiting_for_applicant') }}::int as waiting_for_applicant,
+        {{ measure_sum('withdrawn') }}::int as withdrawn,
+        count(distinct membership.officer_id)::int as officers_count
+    from {{ ref('kpi_case_membership') }} as membership
+    group by 1, 2
+
+),
+{%- endif %}
 
 with_calendar as (
 

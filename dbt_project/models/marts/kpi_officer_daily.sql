@@ -18,26 +18,18 @@
 
 with
 
-membership as (
-
-    select * from {{ ref('kpi_case_membership') }}
-    where officer_id is not null
-
-),
-
+{% if is_incremental() -%}
 keys as (
 
-    {% if is_incremental() -%}
+    -- officer-days the affected cases counted in before this run, or count in now
     select officer_id, agency_code, activity_date
     from {{ ref('int_kpi_keys_previous') }}
     where officer_id is not null
     union
     select officer_id, agency_code, activity_date
-    from membership
-    where case_id = any(array(select case_id from {{ ref('int_cases_affected') }}))
-    {%- else -%}
-    select distinct officer_id, agency_code, activity_date from membership
-    {%- endif %}
+    from {{ ref('kpi_case_membership') }}
+    where officer_id is not null
+      and case_id in (select case_id from {{ ref('int_cases_affected') }})
 
 ),
 
@@ -49,13 +41,27 @@ counted as (
         keys.activity_date,
         {{ membership_counts('membership') }}
     from keys
-    left join membership
+    left join {{ ref('kpi_case_membership') }} as membership
         on membership.officer_id = keys.officer_id
         and membership.agency_code = keys.agency_code
         and membership.activity_date = keys.activity_date
     group by 1, 2, 3
 
 ),
+{%- else -%}
+counted as (
+
+    select
+        membership.officer_id,
+        membership.agency_code,
+        membership.activity_date,
+        {{ membership_counts('membership') }}
+    from {{ ref('kpi_case_membership') }} as membership
+    where membership.officer_id is not null
+    group by 1, 2, 3
+
+),
+{%- endif %}
 
 with_calendar as (
 

@@ -31,7 +31,7 @@ keys as (
     select officer_id, agency_code, month
     from {{ ref('kpi_case_membership') }}
     where officer_id is not null
-      and case_id = any(array(select case_id from {{ ref('int_cases_affected') }}))
+      and case_id in (select case_id from {{ ref('int_cases_affected') }})
     {%- else -%}
     select distinct officer_id, agency_code, month from daily
     {%- endif %}

@@ -3,18 +3,15 @@
     its deadline. A case is overdue at t when it is open, not waiting, and t is past its
     effective deadline (a wait that starts later cannot move a deadline already passed, so the
     final effective deadline is the one in force at t). -#}
--- depends_on: {{ ref('int_cases_affected') }}
-
 with
 
 cases as (
 
+    -- the cases in this run's scope (all on a full build, the affected ones on an incremental run)
     select case_id, agency_code, handling_officer_id, received_at, effective_due_at,
            coalesce(completed_at, withdrawn_at) as closed_at
     from {{ ref('fct_cases') }}
-    {%- if incremental_scope_active() %}
-    where case_id = any(array(select case_id from {{ ref('int_cases_affected') }}))
-    {%- endif %}
+    where case_id in (select case_id from {{ ref('int_case_events_scoped') }})
 
 ),
 
@@ -45,16 +42,23 @@ months as (
 open_at_snapshot as (
 
     select
-        months.*,
-        exists (
-            select 1 from intervals
-            where intervals.case_id = months.case_id
-              and intervals.waiting_from < months.snapshot_at
-              and (intervals.waiting_until is null or intervals.waiting_until >= months.snapshot_at)
-        ) as is_waiting
+        months.case_id,
+        months.agency_code,
+        months.handling_officer_id,
+        months.month,
+        months.snapshot_at,
+        months.effective_due_at,
+        count(intervals.case_id) > 0 as is_waiting
     from months
+    left join intervals
+        on intervals.case_id = months.case_id
+        and intervals.waiting_from < months.snapshot_at
+        and (intervals.waiting_until is null or intervals.waiting_until >= months.snapshot_at)
     where months.received_at < months.snapshot_at
       and (months.closed_at is null or months.closed_at >= months.snapshot_at)
+      -- an as-of instant at the very start of a month gives that month no snapshot yet
+      and months.snapshot_at > months.month::timestamp at time zone {{ tz() }}
+    group by 1, 2, 3, 4, 5, 6
 
 )
 

@@ -8,7 +8,7 @@
 {% if incremental_scope_active() and membership is not none -%}
 select distinct officer_id, agency_code, activity_date, month
 from {{ membership }}
-where case_id = any(array(select case_id from {{ ref('int_cases_affected') }}))
+where case_id in (select case_id from {{ ref('int_cases_affected') }})
 {%- else -%}
 select null::text as officer_id, null::text as agency_code, null::date as activity_date, null::date as month
 where false
