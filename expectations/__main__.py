@@ -47,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     except (GateError, HistoryStoreError) as exc:
         print(f"quality gate could not run: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # noqa: BLE001 - any crash must still block publication, visibly
+        import traceback
+
+        traceback.print_exc()
+        print(f"quality gate could not run: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
     print(result.summary())
     return result.exit_code
 
@@ -60,7 +66,7 @@ def _list(layer: str, day: str, database: str | None) -> int:
 
     cfg = GateConfig.from_env()
     with db.connect("transform", database) as conn:
-        catalog = Catalog.load(conn)
+        catalog = Catalog.load(conn, ("raw", "staging", cfg.marts_schema))
     for spec in build_specs(layer, DataInterval.for_day(day, cfg.timezone), catalog, cfg):
         print(f"{spec.name}  ({'table ' + spec.table if spec.table else 'query asset'})")
         for e in spec.expectations:

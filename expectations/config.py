@@ -6,6 +6,7 @@ for a provincial one-stop shop and each can be overridden per deployment without
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from pathlib import Path
@@ -17,6 +18,7 @@ EVENT_TYPES = (
     "case.completed", "case.delivered", "case.withdrawn", "case.rated", "case.complained",
 )
 SCHEMA_VERSIONS = (1,)
+_IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 class GateConfigError(ValueError):
@@ -41,6 +43,7 @@ class GateConfig:
     # Staging
     lifecycle_critical_share: float = 0.01       # completed-before-received cases above this block
     # Marts
+    marts_schema: str = "marts"                  # where dbt built the marts the gate judges
     rate_tolerance: float = 1e-6                 # |rate - numerator/denominator|
     # Outputs (not thresholds)
     data_docs_dir: Path = field(default_factory=lambda: state_dir() / "data_docs")
@@ -56,6 +59,13 @@ class GateConfig:
             if raw is None or raw == "":
                 continue
             values[f.name] = _parse(f.name, raw, f.type)
+        # The publishing step's build schema (publish/config.py): the marts the gate must judge
+        # are the ones about to be published, not the ones BI already sees.
+        if "marts_schema" not in values and env.get("MOTCUA_BUILD_SCHEMA", "").strip():
+            values["marts_schema"] = env["MOTCUA_BUILD_SCHEMA"].strip()
+        schema = str(values.get("marts_schema", cls.marts_schema))
+        if not _IDENT.match(schema):
+            raise GateConfigError(f"marts schema {schema!r} is not a plain lower-case identifier")
         return cls(**values)
 
     def as_json(self) -> dict[str, object]:

@@ -12,24 +12,22 @@ import time
 import warnings
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Literal
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-import great_expectations as gx  # noqa: E402  (after the analytics switch)
+# GX is imported after the analytics switch above.
+import great_expectations as gx  # noqa: E402
 import psycopg  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
-from typing import Literal  # noqa: E402
-
 from great_expectations.checkpoint import CheckpointResult, UpdateDataDocsAction  # noqa: E402
-from great_expectations.data_context.types.resource_identifiers import (  # noqa: E402
-    ExpectationSuiteIdentifier,
-)
 from great_expectations.core.run_identifier import RunIdentifier  # noqa: E402
 from great_expectations.data_context.types.base import (  # noqa: E402
     DataContextConfig,
     InMemoryStoreBackendDefaults,
     ProgressBarsConfig,
 )
+from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier  # noqa: E402
 
 from expectations.config import GateConfig  # noqa: E402
 from expectations.redact import redact_suite_result  # noqa: E402

@@ -60,7 +60,7 @@ def run_gate(layer: str, day: date | str, *, dbname: str | None = None,
     started = gxc.utcnow()
     run_id = str(uuid.uuid4())
     with db.connect("transform", dbname, autocommit=True) as conn:
-        catalog = Catalog.load(conn)
+        catalog = Catalog.load(conn, ("raw", "staging", cfg.marts_schema))
         specs = build_specs(layer, interval, catalog, cfg)
         runnable, outcomes = [], []
         for spec in specs:

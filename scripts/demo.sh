@@ -1,19 +1,35 @@
 #!/usr/bin/env bash
-# The whole pipeline on a realistic generated event stream, end to end.
+# The whole pipeline on a realistic generated event stream, end to end:
+# generate → Kafka → the nightly Airflow DAG (ingest → gate → dbt → gate → publish) → summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export DO_NOT_TRACK=1 GX_ANALYTICS_ENABLED=false
-SEED="${DEMO_SEED:-42}" START="${DEMO_START:-2026-01-05}" DAYS="${DEMO_DAYS:-60}" CASES="${DEMO_CASES_PER_DAY:-300}"
+DAYS="${DEMO_DAYS:-45}"
+CASES="${DEMO_CASES_PER_DAY:-250}"
+SEED="${DEMO_SEED:-42}"
+NIGHT="${DEMO_NIGHT:-$(date -u -d yesterday +%F)}"        # the data interval the DAG runs for
+START="${DEMO_START:-$(date -u -d "$NIGHT - $((DAYS - 1)) days" +%F)}"
 
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "1/3 generate ${DAYS} days of one-stop-shop events from ${START} (seed ${SEED}) with injected faults → Kafka"
+step "1/4 generate ${DAYS} days of one-stop-shop events ${START} … ${NIGHT} (seed ${SEED}, ~${CASES} cases/working day) with injected faults → Kafka"
 $PY -m ingestion.generator --seed "$SEED" --start "$START" --days "$DAYS" --cases-per-day "$CASES" \
-    --duplicates 0.01 --out-of-order 0.01 --late 0.02 --malformed 0.005
+    --duplicates 0.01 --out-of-order 0.01 --late 0.02 --malformed 0.005 --quiet
 
-step "2/3 load into PostgreSQL (bounded: up to the end offsets seen at start)"
-$PY -m ingestion.cli consume --bounded --max-seconds 1800
+step "2/4 nightly DAG kpi_nightly for ${NIGHT}: ingest → GX gate (raw, staging) → dbt build → GX gate (marts) → publish → docs"
+bash scripts/airflow.sh test "$NIGHT"
 
-step "3/3 reconcile: produced = loaded + redeliveries + quarantined, per partition"
+step "3/4 reconcile Kafka with the raw layer: produced = loaded + redeliveries + quarantined"
 $PY -m ingestion.cli reconcile
+
+step "4/4 published KPIs (read as the BI role)"
+$PY scripts/kpi_summary.py
+
+cat <<MSG
+
+Next:
+  psql "host=\$PGHOST port=\$PGPORT dbname=motcua user=motcua_bi"  -c 'select * from marts.kpi_agency_monthly'
+  Data Docs (Great Expectations): .local/data_docs/index.html     dbt docs: dbt_project/target/index.html
+  Airflow UI: bash scripts/airflow.sh   (prints the login)
+MSG

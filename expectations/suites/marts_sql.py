@@ -7,11 +7,6 @@ from __future__ import annotations
 from expectations.catalog import Column
 from expectations.checks import BATCH, ident, lit
 
-FCT = "marts.fct_cases"
-OFFICER_MONTHLY = "marts.kpi_officer_monthly"
-OFFICER_DAILY = "marts.kpi_officer_daily"
-AGENCY_MONTHLY = "marts.kpi_agency_monthly"
-
 # A run of 9 or 12 digits (CMND / CCCD numbers), a Vietnamese mobile number (optionally with
 # +84 and single separators), or an e-mail address. Codes such as case ids
 # ("000.00.12.H26-260302-0001") or procedure codes ("1.001612") never contain such runs.
@@ -44,14 +39,23 @@ def local_month(column: str, tz: str) -> str:
 
 
 def pii_values(text_columns: list[Column]) -> str:
-    """Counts, per text column, the rows whose value looks like personal data (no values)."""
-    counts = ", ".join(
-        f"count(*) filter (where {ident(c.name)}::text ~ {lit(PII_VALUE_REGEX)}) as m{i}"
-        for i, c in enumerate(text_columns)
-    )
+    """Counts, per text column, the rows whose value looks like personal data (no values).
+
+    Cheap tests guard the regular expression (PostgreSQL's regex costs ~1 µs per character):
+    a value shorter than 9 bytes, or with fewer than 9 digits and no '@', cannot match. At a
+    million cases this took the check from 17 s to 3 s.
+    """
+    digits_re, mail_re = PII_VALUE_REGEX.rsplit("|", 1)
+    counts = []
+    for i, c in enumerate(text_columns):
+        v = f"{ident(c.name)}::text"
+        counts.append(
+            f"count(*) filter (where octet_length({v}) >= 9 and ("
+            f"(length({v}) - length(translate({v}, '0123456789', '')) >= 9 and {v} ~ {lit(digits_re)})"
+            f" or (strpos({v}, '@') > 0 and {v} ~ {lit(mail_re)}))) as m{i}")
     pairs = ", ".join(f"({lit(c.name)}, s.m{i})" for i, c in enumerate(text_columns))
     return f"""select v.column_name, v.rows_matching
-  from (select {counts} from {BATCH}) as s,
+  from (select {", ".join(counts)} from {BATCH}) as s,
        lateral (values {pairs}) as v(column_name, rows_matching)
  where v.rows_matching > 0"""
 
@@ -67,13 +71,14 @@ def negative_counts(columns: list[str]) -> str:
 
 
 def pii_names(relation: str, allowed: tuple[str, ...]) -> str:
-    """Columns named like personal data; contract names (e.g. waiting_for_applicant) are allowed."""
+    """Columns named like personal data. Allowed: contract names (e.g. waiting_for_applicant),
+    keyed hashes, and boolean flags (is_waiting_for_applicant holds no personal data)."""
     schema, table = relation.split(".", 1)
     allowed_sql = ", ".join(lit(a) for a in allowed) or "''"
     return f"""select column_name from information_schema.columns
  where table_schema = {lit(schema)} and table_name = {lit(table)}
    and column_name ~* {lit(PII_NAME_REGEX)} and column_name !~* {lit(PII_NAME_ALLOWED_SUFFIX)}
-   and column_name not in ({allowed_sql})"""
+   and column_name not in ({allowed_sql}) and data_type <> 'boolean'"""
 
 
 def rate_consistency(rate: str, numerator: str, denominator: str, tolerance: float, keys: list[str]) -> str:
@@ -101,17 +106,18 @@ def no_activity(relation: str, keys: list[str], period: str, monthly: bool, coun
                     where e.occurred_at >= {lo} and e.occurred_at < {hi} and {who})"""
 
 
-def agency_vs_fct(tz: str, received: str, completed: str, has_completing_agency: bool) -> str:
+def agency_vs_fct(fct: str, agency: str, tz: str, received: str, completed: str,
+                  has_completing_agency: bool) -> str:
     """Completions count for the agency that completed the case when fct_cases records it."""
     rm, cm = local_month("received_at", tz), local_month("completed_at", tz)
     completer = "coalesce(completing_agency_code, agency_code)" if has_completing_agency else "agency_code"
     return f"""with f as (
   select agency_code, month, sum(r) as received, sum(c) as completed from (
-    select agency_code, {rm} as month, 1 as r, 0 as c from {FCT} where received_at is not null
+    select agency_code, {rm} as month, 1 as r, 0 as c from {fct} where received_at is not null
     union all
-    select {completer}, {cm}, 0, 1 from {FCT} where status = 'completed' and completed_at is not null
+    select {completer}, {cm}, 0, 1 from {fct} where status = 'completed' and completed_at is not null
   ) x group by agency_code, month),
-a as (select agency_code, month, {ident(received)} as received, {ident(completed)} as completed from {AGENCY_MONTHLY})
+a as (select agency_code, month, {ident(received)} as received, {ident(completed)} as completed from {agency})
 select coalesce(a.agency_code, f.agency_code) as agency_code, coalesce(a.month, f.month) as month,
        a.received as kpi_received, coalesce(f.received, 0) as fct_received,
        a.completed as kpi_completed, coalesce(f.completed, 0) as fct_completed
@@ -143,29 +149,24 @@ select {key_out}, {cols}
  order by {ordinals}"""
 
 
-def fct_cases_in_raw() -> str:
-    return f"""select f.case_id from {FCT} f
- where not exists (select 1 from raw.case_events e where e.case_id = f.case_id)
- limit 200"""
+def duplicate_keys(key: str) -> str:
+    # A hash aggregate: GX's uniqueness metric sorts the table twice (5 s at a million rows).
+    return f"select {ident(key)}, count(*) as rows from {BATCH} group by 1 having count(*) > 1 limit 200"
 
 
-def fct_received_vs_raw(tz: str, cutoff: str) -> str:
-    """Per agency and month: cases with a receipt loaded before the cutoff <= fct <= all."""
+def fct_vs_raw_receipts(fct: str, cutoff: str) -> str:
+    """Case by case: every raw receipt loaded before the cutoff is in fct_cases with the same
+    (first) receipt instant, and every received case in fct_cases has a raw receipt. Later
+    receipts may or may not be in the marts yet (they were built after the cutoff)."""
     return f"""with r as (
-  select case_id, min(agency_code) as agency_code, min(occurred_at) as received_at,
-         bool_or(ingested_at < {cutoff}) as loaded_before_cutoff
-    from raw.case_events where event_type = 'case.received' group by case_id),
-rc as (
-  select agency_code, {local_month('received_at', tz)} as month,
-         count(*) filter (where loaded_before_cutoff) as raw_before_cutoff, count(*) as raw_all
-    from r group by 1, 2),
-fc as (
-  select agency_code, {local_month('received_at', tz)} as month, count(*) as fct
-    from {FCT} where received_at is not null group by 1, 2)
-select coalesce(rc.agency_code, fc.agency_code) as agency_code, coalesce(rc.month, fc.month) as month,
-       coalesce(fc.fct, 0) as fct_received, coalesce(rc.raw_before_cutoff, 0) as raw_received_before_cutoff,
-       coalesce(rc.raw_all, 0) as raw_received_all
-  from rc full join fc on rc.agency_code = fc.agency_code and rc.month = fc.month
- where coalesce(fc.fct, 0) < coalesce(rc.raw_before_cutoff, 0)
-    or coalesce(fc.fct, 0) > coalesce(rc.raw_all, 0)
- order by 1, 2"""
+  select case_id, min(occurred_at) as received_at, bool_or(ingested_at < {cutoff}) as loaded_before_cutoff
+    from raw.case_events where event_type = 'case.received' group by case_id)
+select coalesce(f.case_id, r.case_id) as case_id,
+       case when f.case_id is null then 'raw receipt, missing from fct_cases'
+            when r.case_id is null then 'in fct_cases without a raw receipt'
+            else 'received_at differs from the first raw receipt' end as problem
+  from {fct} f full join r on r.case_id = f.case_id
+ where (f.case_id is null and r.loaded_before_cutoff)
+    or (r.case_id is null and f.received_at is not null)
+    or (f.case_id is not null and r.case_id is not null and f.received_at is distinct from r.received_at)
+ limit 200"""

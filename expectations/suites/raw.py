@@ -7,12 +7,12 @@ Both use the ingested_at index; raw has no index on occurred_at.
 """
 from __future__ import annotations
 
+import great_expectations as gx
+
 from expectations.checks import BATCH, CRITICAL, WARNING, expect, lit, lit_array, no_rows
 from expectations.config import EVENT_TYPES, SCHEMA_VERSIONS
 from expectations.interval import DataInterval
 from expectations.suites import BuildContext, SuiteSpec
-
-import great_expectations as gx
 
 
 def interval_events_query(ctx: BuildContext) -> str:

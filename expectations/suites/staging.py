@@ -19,8 +19,11 @@ def staging_relation(ctx: BuildContext) -> str:
 
 
 def touched_cases(ctx: BuildContext) -> str:
+    # From raw, not staging: the dbt staging view deduplicates with a window partitioned by
+    # case_id, so a filter on ingested_at cannot go below it (it would rank all of raw), while
+    # a filter on case_id can.
     s, e = ctx.interval.sql_start(), ctx.interval.sql_end()
-    return f"""select distinct case_id from {staging_relation(ctx)} where ingested_at >= {s} and ingested_at < {e}"""
+    return f"""select distinct case_id from raw.case_events where ingested_at >= {s} and ingested_at < {e}"""
 
 
 # `case_id = any(array(...))`: the touched cases are computed once (an InitPlan), then fetched
@@ -57,8 +60,7 @@ def build(ctx: BuildContext) -> list[SuiteSpec]:
                 "Every raw event of the cases touched today reached staging.",
                 f"""select e.event_id, e.case_id, e.event_type
   from raw.case_events e
- where e.case_id = any(array(select distinct case_id from raw.case_events
-                              where ingested_at >= {ctx.interval.sql_start()} and ingested_at < {ctx.interval.sql_end()}))
+ where e.case_id = any(array({touched_cases(ctx)}))
    and e.event_id not in (select event_id from {BATCH})
  limit 200"""),
     ]
@@ -84,6 +86,6 @@ def build(ctx: BuildContext) -> list[SuiteSpec]:
     return [
         SuiteSpec(name="staging.stg_case_events", layer="staging", requires=(stg, "raw.case_events"),
                   query=events_query(ctx), expectations=events),
-        SuiteSpec(name="staging.case_lifecycle", layer="staging", requires=(stg,),
+        SuiteSpec(name="staging.case_lifecycle", layer="staging", requires=(stg, "raw.case_events"),
                   query=lifecycle_query(ctx), expectations=lifecycle),
     ]

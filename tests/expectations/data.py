@@ -82,8 +82,9 @@ def load_history(dbname: str, day: date = GATE_DAY, *, stopped_agency: str | Non
         build_stand_in_models(dbname)
 
 
-def build_stand_in_models(dbname: str, staging: str = "table") -> None:
-    sql = STAND_IN_SQL.read_text()
+def build_stand_in_models(dbname: str, staging: str = "table", marts_schema: str = "marts") -> None:
+    sql = STAND_IN_SQL.read_text().replace("marts.", f"{marts_schema}.").replace(
+        "create schema if not exists marts;", f"create schema if not exists {marts_schema};")
     if staging == "view":
         sql = sql.replace("create table staging.stg_case_events as", "create view staging.stg_case_events as")
     with db.connect("transform", dbname, autocommit=True) as conn:

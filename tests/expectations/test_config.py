@@ -22,6 +22,15 @@ def test_config_from_env_parses_types():
     assert GateConfig.from_env({}).quarantine_critical_share == 0.05
 
 
+def test_marts_schema_follows_the_build_schema():
+    assert GateConfig.from_env({}).marts_schema == "marts"
+    assert GateConfig.from_env({"MOTCUA_BUILD_SCHEMA": "marts_build"}).marts_schema == "marts_build"
+    assert GateConfig.from_env({"MOTCUA_BUILD_SCHEMA": "marts_build",
+                                "MOTCUA_GX_MARTS_SCHEMA": "other"}).marts_schema == "other"
+    with pytest.raises(GateConfigError, match="identifier"):
+        GateConfig.from_env({"MOTCUA_BUILD_SCHEMA": "x; drop table y"})
+
+
 def test_config_rejects_garbage():
     with pytest.raises(GateConfigError, match="MOTCUA_GX_MAX_EVENTS_PER_CASE"):
         GateConfig.from_env({"MOTCUA_GX_MAX_EVENTS_PER_CASE": "many"})

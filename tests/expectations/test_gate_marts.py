@@ -2,6 +2,8 @@
 longer reconcile block publication; a row without activity only warns."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from expectations import run_gate
 from ingestion import db
 from tests.expectations import data
@@ -28,6 +30,27 @@ def test_rate_above_one_blocks(good_db, gate_config):
     # SKHDT-CB2 completed 3 cases on each of the 13 working days of March up to the 18th.
     assert by_name["kpi_officer_monthly_on_time_rate_is_cases_completed_on_time_over_cases_completed"].details == [
         {"officer_id": "SKHDT-CB2", "month": "2026-03-01", "numerator": 39, "denominator": 39, "rate": 1.5}]
+
+
+def test_marts_are_judged_in_the_build_schema(pg_db, gate_config):
+    # dbt builds into the publishing step's build schema; BI's marts are not touched until the
+    # gate passes. A bad build must block even though the published marts do not exist yet.
+    data.load_history(pg_db, build_models=False)
+    data.build_stand_in_models(pg_db, marts_schema="marts_build")
+    data.execute(pg_db, "update marts_build.kpi_agency_monthly set on_time_rate = -0.5 "
+                        "where agency_code = 'STNMT' and month = date '2026-02-01'", role="transform")
+    config = replace(gate_config, marts_schema="marts_build")
+
+    result = run_gate("marts", GATE_DAY, dbname=pg_db, config=config)
+
+    assert _names(result.critical_failures) == {
+        "kpi_agency_monthly_on_time_rate_in_0_1",
+        "kpi_agency_monthly_on_time_rate_is_cases_completed_on_time_over_cases_completed"}
+    assert {o.suite for o in result.outcomes} == {"marts.fct_cases", "marts.kpi_officer_monthly",
+                                                  "marts.kpi_officer_daily", "marts.kpi_agency_monthly"}
+    with db.connect("auditor", pg_db) as conn:   # the history says which schema was judged
+        assert conn.execute("select config ->> 'marts_schema' from quality.gate_runs where run_id = %s",
+                            (result.run_id,)).fetchone() == ("marts_build",)
 
 
 def test_personal_data_in_a_mart_blocks_without_leaking_it(good_db, gate_config):
@@ -62,25 +85,37 @@ def test_personal_data_in_a_mart_blocks_without_leaking_it(good_db, gate_config)
 
 def test_figures_that_do_not_reconcile_block(good_db, gate_config):
     data.execute(good_db, """
+        -- a case swapped for an invented one: every total still adds up, only case-level
+        -- reconciliation with raw sees it
+        insert into marts.fct_cases select * from marts.fct_cases where case_id = 'SGTVT-260318-0002';
+        update marts.fct_cases set case_id = 'SGTVT-INVENTED' where ctid = (
+            select max(ctid) from marts.fct_cases where case_id = 'SGTVT-260318-0002');
         delete from marts.fct_cases where case_id = 'SGTVT-260318-0002';
+        -- an agency total that no longer matches its cases (nor its officers)
+        update marts.kpi_agency_monthly set cases_received = cases_received + 1,
+               first_pass_return_rate = 0 where agency_code = 'SKHDT' and month = date '2026-03-01';
+        -- an officer row with nothing in it
         insert into marts.kpi_officer_monthly (officer_id, agency_code, month, cases_received,
             cases_returned_first_pass, cases_completed, cases_completed_on_time, working_days,
-            ratings_count, complaints_count)
-        values ('GHOST-01', 'SGTVT', date '2026-03-01', 0, 0, 0, 0, 22, 0, 0);
-        update marts.kpi_officer_monthly set throughput_per_working_day = 0 where officer_id = 'GHOST-01'""",
-                 role="transform")
+            throughput_per_working_day, ratings_count, complaints_count)
+        values ('GHOST-01', 'SGTVT', date '2026-03-01', 0, 0, 0, 0, 22, 0, 0, 0)""", role="transform")
 
     result = run_gate("marts", GATE_DAY, dbname=good_db, config=gate_config)
 
-    assert _names(result.critical_failures) == {"kpi_agency_monthly_reconciles_with_fct_cases",
-                                                "fct_cases_received_reconciles_with_raw"}
+    assert _names(result.critical_failures) == {"fct_cases_reconciles_with_raw",
+                                                "kpi_agency_monthly_reconciles_with_fct_cases",
+                                                "kpi_officer_monthly_totals_match_agency"}
     by_name = {o.expectation: o for o in result.critical_failures}
-    # SGTVT received 2 cases on each of the 13 working days of March up to the 18th = 26.
+    assert sorted(by_name["fct_cases_reconciles_with_raw"].details, key=lambda r: r["case_id"]) == [
+        {"case_id": "SGTVT-260318-0002", "problem": "raw receipt, missing from fct_cases"},
+        {"case_id": "SGTVT-INVENTED", "problem": "in fct_cases without a raw receipt"}]
+    # SKHDT received 3 cases on each of the 13 working days of March up to the 18th = 39.
     assert by_name["kpi_agency_monthly_reconciles_with_fct_cases"].details == [
-        {"agency_code": "SGTVT", "month": "2026-03-01", "kpi_received": 26, "fct_received": 25,
-         "kpi_completed": 26, "fct_completed": 25}]
-    assert by_name["fct_cases_received_reconciles_with_raw"].details == [
-        {"agency_code": "SGTVT", "month": "2026-03-01", "fct_received": 25, "raw_received_before_cutoff": 26,
-         "raw_received_all": 26}]
+        {"agency_code": "SKHDT", "month": "2026-03-01", "kpi_received": 40, "fct_received": 39,
+         "kpi_completed": 39, "fct_completed": 39}]
+    # March: 7 cases a day x 13 days = 91 received by officers, 92 by agencies now.
+    assert by_name["kpi_officer_monthly_totals_match_agency"].details == [
+        {"month": "2026-03-01", "left_cases_received": 91, "right_cases_received": 92,
+         "left_cases_completed": 91, "right_cases_completed": 91}]
     assert _names(result.warnings) == {"kpi_officer_monthly_rows_have_activity"}
     assert result.warnings[0].details == [{"officer_id": "GHOST-01", "month": "2026-03-01"}]

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# All benchmarks, one after another; each prints its figures and ratios. Sizes are flags of
+# each script (the defaults are the sizes the issues ask for and take a while on 2 cores).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+export DO_NOT_TRACK=1 GX_ANALYTICS_ENABLED=false
+echo "== capture: loader vs bare kafka-python vs naive INSERT";  $PY -m bench.ingest "$@"
+echo "== compute: dbt full vs incremental";                     $PY bench/dbt/run_bench.py
+echo "== guard: GX gate on 100k vs 1M cases";                   $PY -m bench.gx.run
+echo "== orchestrate: one nightly run vs a bare dbt build";     $PY -m bench.nightly.run
