@@ -84,7 +84,7 @@ select 'create database $PGDATABASE owner motcua_owner'
  where not exists (select from pg_database where datname = '$PGDATABASE') \gexec
 SQL
   chown postgres: "$sql"; chmod 600 "$sql"
-  as_postgres "psql -q -v ON_ERROR_STOP=1 -h '$SOCKET_DIR' -p '$PGPORT' -d postgres -f '$sql'" >/dev/null \
+  as_postgres "PGOPTIONS='-c client_min_messages=warning' psql -q -v ON_ERROR_STOP=1 -h '$SOCKET_DIR' -p '$PGPORT' -d postgres -f '$sql'" >/dev/null \
     || die "could not create roles and the database: see $LOG"
   rm -f "$sql"
 }

@@ -14,3 +14,17 @@
   {%- if not execute -%}{{ return(none) }}{%- endif -%}
   {{ return(adapter.get_relation(database=target.database, schema=schema, identifier=identifier)) }}
 {% endmacro %}
+
+{#- ANALYZE a table that was never analyzed (created by this run: a first or full build): the
+    planner would otherwise assume 200 cases and pick nested loops that never finish at a million
+    cases. Incremental runs keep the statistics (autovacuum maintains them), so the nightly cost
+    stays independent of the table's size. -#}
+{% macro analyze_if_new() -%}
+do $$ begin
+  if exists (select 1 from pg_stat_user_tables
+             where schemaname = '{{ this.schema }}' and relname = '{{ this.identifier }}'
+               and last_analyze is null and last_autoanalyze is null) then
+    execute 'analyze {{ this.schema }}.{{ this.identifier }}';
+  end if;
+end $$
+{%- endmacro %}

@@ -1,4 +1,5 @@
 {{ config(
+    post_hook=['{{ analyze_if_new() }}'],
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='case_id',

@@ -1,15 +1,16 @@
 {{ config(
+    post_hook=['{{ analyze_if_new() }}'],
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='case_id',
     on_schema_change='fail',
     indexes=[
-        {'columns': ['case_id'], 'unique': true},
         {'columns': ['last_ingested_at']},
         {'columns': ['recompute_each_run']},
     ],
 ) }}
-{#- One row per received case. Incremental: int_case_events_scoped holds only the affected
+{#- (The contract's primary key on case_id gives the unique index.)
+    One row per received case. Incremental: int_case_events_scoped holds only the affected
     cases' events, so this recomputes exactly those cases and replaces them by case_id. -#}
 
 with

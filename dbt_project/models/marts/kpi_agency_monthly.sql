@@ -29,20 +29,21 @@ keys as (
 
 counted as (
 
+    -- one indexed lookup per key (lateral): the plan cannot drift into a scan of all history
+    select keys.agency_code, keys.month, counts.*
+    from keys
+    cross join lateral (
     select
-        keys.agency_code,
-        keys.month,
         {{ membership_counts('membership') }},
         {{ measure_sum('open_within_deadline') }}::int as open_within_deadline,
         {{ measure_sum('open_overdue') }}::int as open_overdue,
         {{ measure_sum('waiting_for_applicant') }}::int as waiting_for_applicant,
         {{ measure_sum('withdrawn') }}::int as withdrawn,
         count(distinct membership.officer_id)::int as officers_count
-    from keys
-    left join {{ ref('kpi_case_membership') }} as membership
-        on membership.agency_code = keys.agency_code
-        and membership.month = keys.month
-    group by 1, 2
+    from {{ ref('kpi_case_membership') }} as membership
+    where membership.agency_code = keys.agency_code
+      and membership.month = keys.month
+    ) as counts
 
 ),
 {%- else -%}

@@ -1,4 +1,5 @@
 {{ config(
+    post_hook=['{{ analyze_if_new() }}'],
     materialized='incremental',
     incremental_strategy='replace_keys',
     unique_key=['officer_id', 'agency_code', 'activity_date'],
@@ -35,17 +36,17 @@ keys as (
 
 counted as (
 
-    select
-        keys.officer_id,
-        keys.agency_code,
-        keys.activity_date,
-        {{ membership_counts('membership') }}
+    -- one indexed lookup per key (lateral): the plan cannot drift into a scan of all history
+    select keys.officer_id, keys.agency_code, keys.activity_date, counts.*
     from keys
-    left join {{ ref('kpi_case_membership') }} as membership
-        on membership.officer_id = keys.officer_id
-        and membership.agency_code = keys.agency_code
-        and membership.activity_date = keys.activity_date
-    group by 1, 2, 3
+    cross join lateral (
+        select
+            {{ membership_counts('membership') }}
+        from {{ ref('kpi_case_membership') }} as membership
+        where membership.officer_id = keys.officer_id
+          and membership.agency_code = keys.agency_code
+          and membership.activity_date = keys.activity_date
+    ) as counts
 
 ),
 {%- else -%}

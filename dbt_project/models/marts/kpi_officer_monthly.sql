@@ -15,15 +15,12 @@
 
 with
 
-daily as (
-
-    select * from {{ ref('kpi_officer_daily') }}
-
-),
-
+{%- set summed_columns = ['cases_received', 'cases_returned_first_pass', 'cases_completed', 'cases_completed_on_time',
+                           'early', 'on_time', 'late', 'refused', 'ratings_count', 'ratings_sum',
+                           'ratings_satisfied_count', 'complaints_count', 'cases_completed_with_complaint', 'membership_rows'] %}
+{% if is_incremental() -%}
 keys as (
 
-    {% if is_incremental() -%}
     select officer_id, agency_code, month
     from {{ ref('int_kpi_keys_previous') }}
     where officer_id is not null
@@ -32,32 +29,43 @@ keys as (
     from {{ ref('kpi_case_membership') }}
     where officer_id is not null
       and case_id in (select case_id from {{ ref('int_cases_affected') }})
-    {%- else -%}
-    select distinct officer_id, agency_code, month from daily
-    {%- endif %}
 
 ),
 
 summed as (
 
+    -- one indexed lookup per key (lateral): the plan cannot drift into a scan of all history
+    select keys.officer_id, keys.agency_code, keys.month, sums.*
+    from keys
+    cross join lateral (
+        select
+            {%- for column in summed_columns %}
+            coalesce(sum(daily.{{ column }}), 0)::int as {{ column }},
+            {%- endfor %}
+            count(daily.activity_date)::int as active_days
+        from {{ ref('kpi_officer_daily') }} as daily
+        where daily.officer_id = keys.officer_id
+          and daily.agency_code = keys.agency_code
+          and daily.month = keys.month
+    ) as sums
+
+),
+{%- else -%}
+summed as (
+
     select
-        keys.officer_id,
-        keys.agency_code,
-        keys.month,
-        {%- for column in ['cases_received', 'cases_returned_first_pass', 'cases_completed', 'cases_completed_on_time',
-                           'early', 'on_time', 'late', 'refused', 'ratings_count', 'ratings_sum',
-                           'ratings_satisfied_count', 'complaints_count', 'cases_completed_with_complaint', 'membership_rows'] %}
-        coalesce(sum(daily.{{ column }}), 0)::int as {{ column }},
+        daily.officer_id,
+        daily.agency_code,
+        daily.month,
+        {%- for column in summed_columns %}
+        sum(daily.{{ column }})::int as {{ column }},
         {%- endfor %}
         count(daily.activity_date)::int as active_days
-    from keys
-    left join daily
-        on daily.officer_id = keys.officer_id
-        and daily.agency_code = keys.agency_code
-        and daily.month = keys.month
+    from {{ ref('kpi_officer_daily') }} as daily
     group by 1, 2, 3
 
 ),
+{%- endif %}
 
 with_calendar as (
 

@@ -1,4 +1,5 @@
 {{ config(
+    post_hook=['analyze {{ this }}'],
     materialized='table',
     indexes=[
         {'columns': ['calendar_key', 'calendar_date'], 'unique': true},

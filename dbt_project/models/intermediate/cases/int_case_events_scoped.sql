@@ -1,4 +1,5 @@
 {{ config(
+    post_hook=['analyze {{ this }}'],
     materialized='table',
     indexes=[{'columns': ['case_id', 'occurred_at']}],
 ) }}

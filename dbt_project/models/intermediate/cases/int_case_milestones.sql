@@ -4,11 +4,8 @@
     arrived yet have received_at NULL (fct_cases waits for it; audit.orphan_case_events lists them). -#}
 with
 
-events as (
-
-    select * from {{ ref('int_case_events_scoped') }}
-
-),
+-- each CTE reads the table itself (not a shared CTE): a CTE used many times is materialized
+-- without statistics and the planner would then assume 200 cases
 
 receipts as (
 
@@ -26,7 +23,7 @@ receipts as (
         processing_days,
         due_at,
         applicant_id_hash
-    from events
+    from {{ ref('int_case_events_scoped') }}
     where event_type = 'case.received'
     order by case_id, occurred_at, event_id
 
@@ -40,7 +37,7 @@ completions as (
         officer_id as completing_officer_id,
         agency_code as completing_agency_code,
         outcome
-    from events
+    from {{ ref('int_case_events_scoped') }}
     where event_type = 'case.completed'
     order by case_id, occurred_at, event_id
 
@@ -53,7 +50,7 @@ withdrawals as (
         occurred_at as withdrawn_at,
         officer_id as withdrawing_officer_id,
         agency_code as withdrawing_agency_code
-    from events
+    from {{ ref('int_case_events_scoped') }}
     where event_type = 'case.withdrawn'
     order by case_id, occurred_at, event_id
 
@@ -64,7 +61,7 @@ assignments as (
     select distinct on (case_id)
         case_id,
         to_officer_id as last_assignee_id
-    from events
+    from {{ ref('int_case_events_scoped') }}
     where event_type = 'case.assigned'
     order by case_id, occurred_at desc, event_id desc
 
@@ -77,7 +74,7 @@ first_returns as (
         occurred_at as first_returned_at,
         officer_id as first_returning_officer_id,
         return_reason_code as first_return_reason_code
-    from events
+    from {{ ref('int_case_events_scoped') }}
     where event_type = 'case.returned'
     order by case_id, occurred_at, event_id
 
@@ -89,7 +86,7 @@ latest_ratings as (
         case_id,
         rating_score,
         occurred_at as rated_at
-    from events
+    from {{ ref('int_case_events_scoped') }}
     where event_type = 'case.rated'
     order by case_id, occurred_at desc, event_id desc
 
@@ -110,7 +107,7 @@ counts as (
         max(occurred_at) as last_event_at,
         max(ingested_at) as last_ingested_at,
         count(*) as event_count
-    from events
+    from {{ ref('int_case_events_scoped') }}
     group by case_id
 
 )

@@ -20,15 +20,9 @@ cases as (
 
 ),
 
-calendar as (
-
-    select * from {{ ref('int_calendar_days') }}
-
-),
-
 agency_calendars as (
 
-    select distinct calendar_key from calendar where calendar_key <> '*'
+    select distinct calendar_key from {{ ref('int_calendar_days') }} where calendar_key <> '*'
 
 ),
 
@@ -72,10 +66,10 @@ positioned as (
         end as clock_start_position,
         {{ working_position('configured.due_at', 'due_day') }} as due_position
     from configured
-    left join calendar as receipt_day
+    left join {{ ref('int_calendar_days') }} as receipt_day
         on receipt_day.calendar_key = configured.calendar_key
         and receipt_day.calendar_date = {{ local_date('configured.received_at') }}
-    left join calendar as due_day
+    left join {{ ref('int_calendar_days') }} as due_day
         on due_day.calendar_key = configured.calendar_key
         and due_day.calendar_date = {{ local_date('configured.due_at') }}
 
@@ -97,10 +91,10 @@ waits as (
     from {{ ref('int_case_waiting_intervals') }} as intervals
     inner join positioned
         on positioned.case_id = intervals.case_id
-    left join calendar as from_day
+    left join {{ ref('int_calendar_days') }} as from_day
         on from_day.calendar_key = positioned.calendar_key
         and from_day.calendar_date = {{ local_date('intervals.waiting_from') }}
-    left join calendar as until_day
+    left join {{ ref('int_calendar_days') }} as until_day
         on until_day.calendar_key = positioned.calendar_key
         and until_day.calendar_date = {{ local_date('coalesce(intervals.waiting_until, ' ~ as_of() ~ ')') }}
 
@@ -182,13 +176,13 @@ instants as (
             deadlines.due_at
         ) as effective_due_at
     from deadlines
-    left join calendar as start_day
+    left join {{ ref('int_calendar_days') }} as start_day
         on start_day.calendar_key = deadlines.calendar_key
         and start_day.working_day_seq = {{ working_day_seq_for('deadlines.clock_start_position', 'start') }}
-    left join calendar as legal_day
+    left join {{ ref('int_calendar_days') }} as legal_day
         on legal_day.calendar_key = deadlines.calendar_key
         and legal_day.working_day_seq = {{ working_day_seq_for('deadlines.legal_due_position', 'end') }}
-    left join calendar as moved_day
+    left join {{ ref('int_calendar_days') }} as moved_day
         on moved_day.calendar_key = deadlines.calendar_key
         and moved_day.working_day_seq = {{ working_day_seq_for('deadlines.moved_due_position', 'end') }}
 

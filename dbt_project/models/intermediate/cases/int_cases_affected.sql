@@ -1,9 +1,12 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', post_hook=['analyze {{ this }}']) }}
 {#- The cases an incremental run recomputes: those with raw events ingested after the watermark
-    (the newest ingested_at already in marts.fct_cases, minus a lookback for loader transactions
-    that committed late), plus the cases whose figures depend on the build's as-of instant (open
-    cases: their overdue/waiting state moves with time). Empty on a full build. -#}
+    (audit.dbt_incremental_watermark: the last run that completed the whole chain, minus a
+    lookback for loader transactions that committed late), plus the cases whose figures depend on
+    the build's as-of instant (open cases: their overdue/waiting state moves with time). Empty on
+    a full build. -#}
+-- depends_on: {{ ref('int_ingestion_watermark') }}
 {%- set fct = existing_relation('marts', 'fct_cases') %}
+{%- set recorded = existing_relation('audit', 'dbt_incremental_watermark') %}
 
 {% if incremental_scope_active() -%}
 
@@ -11,9 +14,13 @@ with
 
 watermark as (
 
-    select coalesce(max(last_ingested_at), '-infinity'::timestamptz)
+    select coalesce(max(ingested_upto), '-infinity'::timestamptz)
            - interval '{{ var("incremental_lookback_minutes") }} minutes' as ingested_after
-    from {{ fct }}
+    {%- if recorded is not none %}
+    from {{ recorded }}
+    {%- else %}
+    from (select max(last_ingested_at) as ingested_upto from {{ fct }}) as legacy  -- before the first record
+    {%- endif %}
 
 ),
 

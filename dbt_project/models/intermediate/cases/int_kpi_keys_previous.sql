@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', post_hook=['analyze {{ this }}']) }}
 {#- Before an incremental run replaces the affected cases' KPI membership, remember which KPI
     rows (officer-day, agency-month) those cases counted in: a row a case leaves must be
     recomputed too (and dropped when nothing is left in it). Empty on a full build. -#}

@@ -1,0 +1,17 @@
+"""Publishing: gated copy of the built marts into `marts` plus an append-only history in `audit`.
+
+    from publish import PublishRequest, publish
+    result = publish(PublishRequest(run_id=..., local_date=..., interval_start=..., interval_end=...))
+
+Also the steps of the nightly DAG (publish.steps) and its alerts (publish.alerts).
+"""
+from publish.config import PublishConfig
+from publish.errors import (
+    DataGateBlocked, GateNotPassed, NightlyError, PermanentFailure, PublishError, TransientFailure,
+)
+from publish.publisher import PublishRequest, PublishResult, publish
+
+__all__ = [
+    "DataGateBlocked", "GateNotPassed", "NightlyError", "PermanentFailure", "PublishConfig", "PublishError",
+    "PublishRequest", "PublishResult", "TransientFailure", "publish",
+]

@@ -1,0 +1,78 @@
+"""Where figures are built and published, and which tables make up a publication."""
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingestion.settings import state_dir
+
+PUBLISHED_SCHEMA = "marts"    # fixed by the contract (shared/contract/marts.md): BI reads it by name
+READER_ROLES = ("motcua_bi", "motcua_auditor")
+
+# Contract tables: every publication has them, or it does not happen.
+CONTRACT_TABLES = ("fct_cases", "kpi_officer_daily", "kpi_officer_monthly", "kpi_agency_monthly")
+
+# The key of each KPI table (its dbt unique_key). Other tables with published values (scorecards)
+# take theirs from their primary key or a unique index.
+KPI_GRAINS: dict[str, tuple[str, ...]] = {
+    "kpi_officer_daily": ("officer_id", "agency_code", "activity_date"),
+    "kpi_officer_monthly": ("officer_id", "agency_code", "month"),
+    "kpi_agency_monthly": ("agency_code", "month"),
+    "scorecard_officer_monthly": ("officer_id", "agency_code", "month"),
+}
+
+_IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+class PublishConfigError(ValueError):
+    """A MOTCUA_* publishing variable is unusable."""
+
+
+@dataclass(frozen=True)
+class PublishConfig:
+    build_schema: str = "marts_build"
+    # dbt's manifest.json: the keys (unique_key, unique_combination_of_columns) of tables the
+    # project adds later, so their values are recorded without a change here.
+    manifest_path: Path | None = None
+
+    @classmethod
+    def from_env(cls) -> "PublishConfig":
+        schema = os.environ.get("MOTCUA_BUILD_SCHEMA", "").strip() or cls.build_schema
+        if not _IDENT.match(schema):
+            raise PublishConfigError(f"MOTCUA_BUILD_SCHEMA={schema!r} is not a plain lower-case identifier")
+        target = os.environ.get("MOTCUA_DBT_TARGET_PATH", "").strip()
+        manifest = Path(target) / "manifest.json" if target else state_dir() / "dbt" / "target" / "manifest.json"
+        return cls(build_schema=schema, manifest_path=manifest)
+
+    @property
+    def in_place(self) -> bool:
+        """dbt builds straight into marts (before the build schema is switched on): nothing to copy."""
+        return self.build_schema == PUBLISHED_SCHEMA
+
+
+def is_extra_published_table(name: str) -> bool:
+    """Tables published besides the contract ones: any scorecard the dbt project adds."""
+    return "scorecard" in name and not name.endswith(("__dbt_tmp", "__dbt_backup"))
+
+
+def manifest_grains(path: Path | None) -> dict[str, tuple[str, ...]]:
+    """Model name -> key columns declared in dbt (config unique_key, else a uniqueness test)."""
+    if path is None or not path.exists():
+        return {}
+    nodes = json.loads(path.read_text()).get("nodes", {})
+    grains: dict[str, tuple[str, ...]] = {}
+    for node in nodes.values():
+        if node.get("resource_type") == "test":
+            meta = node.get("test_metadata") or {}
+            columns = (meta.get("kwargs") or {}).get("combination_of_columns")
+            attached = node.get("attached_node") or ""
+            if meta.get("name") == "unique_combination_of_columns" and columns and attached.startswith("model."):
+                grains.setdefault(attached.split(".")[-1], tuple(columns))
+    for node in nodes.values():
+        key = (node.get("config") or {}).get("unique_key")
+        if node.get("resource_type") == "model" and key:
+            grains[node["name"]] = (key,) if isinstance(key, str) else tuple(key)
+    return grains

@@ -1,0 +1,200 @@
+"""`airflow dags test kpi_nightly` end to end against the real Kafka and PostgreSQL.
+
+Each test has its own database, topic and consumer group; the Airflow metadata (SQLite) and the
+dbt target folder (partial parsing) are shared by the module. A night costs ~15 s of Airflow
+start-up plus the tasks (a dbt build of the whole project is most of it).
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from collections import Counter
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ingestion import db
+from publish import PublishConfig, publish
+from tests.dags.airflow_env import ROOT, airflow_env, dags_test, dbt_marts_schema, migrate_metadata
+from tests.publish.build import BUILD, create_build, record_gate, request
+
+NIGHTS = (date(2026, 2, 2), date(2026, 2, 3), date(2026, 2, 4))
+# Seed 11 with 30 % late deliveries: five receipts of 2 February arrive on the night of 3 February.
+GENERATOR = ["--seed", "11", "--start", "2026-02-02", "--days", "3", "--cases-per-day", "60", "--late", "0.3"]
+
+
+@pytest.fixture(scope="module")
+def airflow_home(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("airflow")
+    migrate_metadata(home)
+    return home
+
+
+@pytest.fixture(scope="module")
+def dbt_target(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("dbt_target")
+
+
+@pytest.fixture()
+def night_env(pg_db, make_topic, services, airflow_home, dbt_target, tmp_path):
+    topic = make_topic(2)
+    env = airflow_env(
+        airflow_home, PGDATABASE=pg_db, KAFKA_TOPIC=topic, KAFKA_BOOTSTRAP_SERVERS=services.bootstrap_servers,
+        KAFKA_CONSUMER_GROUP=f"test-nightly-{uuid.uuid4().hex[:8]}", MOTCUA_BUILD_SCHEMA=dbt_marts_schema(),
+        MOTCUA_DBT_TARGET_PATH=str(dbt_target), MOTCUA_GX_GX_STATE_DIR=str(tmp_path / "gx"),
+        MOTCUA_GX_DATA_DOCS_DIR=str(tmp_path / "data_docs"),
+    )
+    return env, topic
+
+
+def produce_night(env: dict, topic: str, night: date, out: Path) -> list[dict]:
+    """Produce the messages arriving on one night; return them (from the generator's own dump)."""
+    proc = subprocess.run([sys.executable, "-m", "ingestion.generator", *GENERATOR, "--night", night.isoformat(),
+                           "--topic", topic, "--partitions", "2", "--out", str(out), "--quiet"],
+                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return [json.loads(line) for line in out.read_text().splitlines()]
+
+
+def receipts_by_officer_day(messages: list[dict]) -> Counter:
+    """Hand count of cases_received: receipts per (receiving officer, agency, local receipt date)."""
+    counts: Counter = Counter()
+    for m in messages:
+        event = json.loads(m["value"])
+        if event["event_type"] == "case.received":
+            local = datetime.fromisoformat(event["occurred_at"]).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+            counts[(event["officer_id"], event["agency_code"], local)] += 1
+    return counts
+
+
+def query(dbname: str, sql: str, role: str = "auditor", params: tuple | None = None) -> list[tuple]:
+    with db.connect(role, dbname) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def published_receipts(dbname: str) -> dict:
+    rows = query(dbname, "select officer_id, agency_code, activity_date, cases_received from marts.kpi_officer_daily",
+                 role="bi")
+    return {(o, a, d): n for o, a, d, n in rows if n > 0}
+
+
+def run_night(env: dict, night: date, *extra: str) -> str:
+    proc = dags_test(env, night, *extra)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-6000:]
+    assert "Marking run" in out and "successful" in out
+    return out
+
+
+def test_backfill_with_late_events_records_revisions_and_a_rerun_publishes_the_same_figures(night_env, pg_db, tmp_path,
+                                                                                           dbt_target):
+    env, topic = night_env
+    arrived: list[dict] = []
+
+    # Night 1: everything runs, docs included.
+    arrived += produce_night(env, topic, NIGHTS[0], tmp_path / "n1.jsonl")
+    out = run_night(env, NIGHTS[0])
+    assert "quality gate PASSED: layer=raw date=2026-02-02" in out
+    assert "quality gate PASSED: layer=marts date=2026-02-02" in out
+    assert (dbt_target / "static_index.html").exists() and (dbt_target / "catalog.json").exists()
+    expected_1 = receipts_by_officer_day(arrived)
+    assert published_receipts(pg_db) == expected_1
+    (pub1, run_id, local_date, commit, invocation, gates), = query(
+        pg_db, "select publication_id, run_id, local_date, git_commit, dbt_invocation_id, gate_summary "
+               "from audit.publications")
+    assert run_id.startswith("manual__") and local_date == NIGHTS[0] and commit and invocation
+    assert {layer: gates[layer]["passed"] for layer in ("raw", "staging", "marts")} == {
+        "raw": True, "staging": True, "marts": True}
+    assert gates["dbt"]["invocation_id"] == invocation
+    pub1_values = published_receipts(pg_db)
+    pub1_all_keys = set(query(pg_db, "select officer_id, agency_code, activity_date from marts.kpi_officer_daily",
+                              role="bi"))
+
+    # Night 2 brings late receipts of 2 February; the docs step is left out of the later nights (time).
+    arrived += produce_night(env, topic, NIGHTS[1], tmp_path / "n2.jsonl")
+    run_night(env, NIGHTS[1], "--mark-success-pattern", "refresh_docs")
+    expected_2 = receipts_by_officer_day(arrived)
+    assert published_receipts(pg_db) == expected_2
+    revised = {k: (pub1_values.get(k, 0), n) for k, n in expected_2.items()
+               if k[2] == NIGHTS[0] and k in pub1_all_keys and pub1_values.get(k, 0) != n}
+    assert revised, "the seed must revise some officer's receipts of 2 February"
+    rows = query(pg_db, """select grain->>'officer_id', grain->>'agency_code', (grain->>'activity_date')::date,
+                                  previous_value, value, local_date
+                             from audit.kpi_value_revisions
+                            where table_name = 'kpi_officer_daily' and measure = 'cases_received'""")
+    assert {(o, a, d): (int(p), int(v)) for o, a, d, p, v, _ in rows} == revised
+    assert {night for *_, night in rows} == {NIGHTS[1]}
+
+    # Night 3, then night 3 again: the rerun publishes identical figures, so no revision.
+    arrived += produce_night(env, topic, NIGHTS[2], tmp_path / "n3.jsonl")
+    run_night(env, NIGHTS[2], "--mark-success-pattern", "refresh_docs")
+    before = query(pg_db, "select count(*) from audit.kpi_value_revisions")[0][0]
+    figures = query(pg_db, "select * from marts.kpi_officer_daily order by 1, 2, 3", role="bi")
+    run_night(env, NIGHTS[2], "--mark-success-pattern", "refresh_docs")
+    assert query(pg_db, "select count(*) from audit.kpi_value_revisions")[0][0] == before
+    assert query(pg_db, "select * from marts.kpi_officer_daily order by 1, 2, 3", role="bi") == figures
+    assert published_receipts(pg_db) == receipts_by_officer_day(arrived)
+    publications = query(pg_db, "select local_date, swapped, tables from audit.publications order by publication_id")
+    assert [(d, s) for d, s, _ in publications] == [(NIGHTS[0], True), (NIGHTS[1], True), (NIGHTS[2], True),
+                                                    (NIGHTS[2], True)]
+    assert all(v["values"] == {"changed": 0, "added": 0, "removed": 0}
+               for v in publications[-1][2].values() if "values" in v)
+    # What BI saw after night 1 is still answerable although later nights revised it.
+    assert {(o, a, date.fromisoformat(d)): int(v) for o, a, d, v in query(
+        pg_db, """select grain->>'officer_id', grain->>'agency_code', grain->>'activity_date', value
+                    from audit.published_kpi_values_at(%s)
+                   where table_name = 'kpi_officer_daily' and measure = 'cases_received' and value > 0""",
+        params=(pub1,))} == expected_1
+
+
+def future_events(n: int, minutes_ahead: int) -> list[bytes]:
+    """Contract-valid receipts dated `minutes_ahead` in the future: within the loader's tolerance
+    (60 min), so they land in raw; beyond the gate's clock-skew tolerance (10 min), so it must block."""
+    at = (datetime.now(timezone.utc) + timedelta(minutes=minutes_ahead)).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    events = []
+    for i in range(n):
+        events.append(json.dumps({
+            "event_id": str(uuid.uuid4()), "event_type": "case.received", "schema_version": 1,
+            "occurred_at": at.isoformat(timespec="seconds"), "source": "motcua.skhdt.hanoi",
+            "case_id": f"000.00.12.H26-FUTURE-{i:04d}", "agency_code": "SKHDT", "officer_id": "CB0001",
+            "data": {"procedure_code": "1.001612", "procedure_name": "Đăng ký doanh nghiệp", "sector_code": "DN",
+                     "channel": "online", "processing_days": 3, "due_at": (at + timedelta(days=5)).isoformat(
+                         timespec="seconds"),
+                     "applicant": {"id_number": "001185199622", "full_name": "Nguyễn Văn A", "phone": "0812257279"}},
+        }, ensure_ascii=False).encode())
+    return events
+
+
+def test_a_night_with_bad_data_fails_at_the_gate_and_publishes_nothing(night_env, pg_db, services):
+    env, topic = night_env
+    # The last good figures, published earlier (a hand-made build: this night never reaches dbt).
+    create_build(pg_db)
+    record_gate(pg_db)
+    good = publish(request(), dbname=pg_db, config=PublishConfig(build_schema=BUILD))
+    published = query(pg_db, "select * from marts.kpi_officer_daily order by 1", role="bi")
+
+    from kafka import KafkaProducer
+
+    producer = KafkaProducer(bootstrap_servers=services.bootstrap_servers)
+    for value in future_events(20, minutes_ahead=30):
+        producer.send(topic, value)
+    producer.flush()
+    producer.close()
+
+    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    proc = dags_test(env, today)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out[-4000:]
+    assert f"quality gate BLOCKED: layer=raw date={today.isoformat()}" in out
+    assert "raw_occurred_at_not_in_future" in out                  # the GX summary is in the task log
+    assert "ALERT run_failed: kpi_nightly run" in out
+    assert "up_for_retry" not in out                                # a blocked gate is not retried
+    assert "starting task_id=dbt_build" not in out and "starting task_id=publish" not in out
+    # BI still sees the last good figures; the history has no new publication.
+    assert query(pg_db, "select * from marts.kpi_officer_daily order by 1", role="bi") == published
+    assert query(pg_db, "select publication_id from audit.publications") == [(good.publication_id,)]
+    assert query(pg_db, "select count(*) from raw.case_events")[0][0] == 20

@@ -1,0 +1,101 @@
+"""Alerts: the ALERT line, the webhook POST, and a webhook that is down never failing anything."""
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from publish.alerts import check_deadline, send_alert
+
+
+@pytest.fixture()
+def webhook():
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's naming)
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append({"content_type": self.headers["Content-Type"], "body": json.loads(body)})
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hooks/motcua", received
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_missed_deadline_logs_an_alert_and_posts_to_the_webhook(webhook, monkeypatch, capsys):
+    url, received = webhook
+    monkeypatch.setenv("MOTCUA_ALERT_WEBHOOK", url)
+    started = datetime(2026, 3, 3, 19, 0, tzinfo=timezone.utc)
+
+    check = check_deadline("scheduled__2026-03-03T19:00:00+00:00", started, started + timedelta(minutes=95),
+                           timedelta(minutes=90))
+
+    assert check.missed and check.as_json()["elapsed_s"] == 5700.0
+    out = capsys.readouterr().out
+    assert "ALERT deadline_missed: kpi_nightly run scheduled__2026-03-03T19:00:00+00:00 took 95.0 min, " \
+           "over its deadline of 90 min" in out
+    assert len(received) == 1
+    body = received[0]["body"]
+    assert received[0]["content_type"] == "application/json"
+    assert body["kind"] == "deadline_missed" and body["text"].startswith("ALERT deadline_missed:")
+    assert body["details"]["deadline_s"] == 5400.0 and body["details"]["missed"] is True
+
+
+def test_a_run_within_its_deadline_raises_no_alert(webhook, monkeypatch, capsys):
+    url, received = webhook
+    monkeypatch.setenv("MOTCUA_ALERT_WEBHOOK", url)
+    started = datetime(2026, 3, 3, 19, 0, tzinfo=timezone.utc)
+    assert not check_deadline("r", started, started + timedelta(minutes=89), timedelta(minutes=90)).missed
+    assert "ALERT" not in capsys.readouterr().out and received == []
+
+
+def test_a_webhook_that_is_down_or_silent_does_not_raise(monkeypatch, capsys):
+    # A port nobody listens on (refused), then a server that accepts and never answers (timeout).
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+    monkeypatch.setenv("MOTCUA_ALERT_WEBHOOK", f"http://127.0.0.1:{closed_port}/x")
+    assert send_alert("run_failed", "gate blocked") is False
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)
+    try:
+        monkeypatch.setenv("MOTCUA_ALERT_WEBHOOK", f"http://127.0.0.1:{silent.getsockname()[1]}/x")
+        monkeypatch.setenv("MOTCUA_ALERT_TIMEOUT_SECONDS", "0.5")
+        assert send_alert("run_failed", "gate blocked") is False
+    finally:
+        silent.close()
+    assert capsys.readouterr().out.count("ALERT run_failed: gate blocked") == 2
+
+
+def test_without_a_webhook_the_alert_is_a_log_line(monkeypatch, capsys):
+    monkeypatch.delenv("MOTCUA_ALERT_WEBHOOK", raising=False)
+    assert send_alert("run_failed", "x") is False
+    assert "ALERT run_failed: x" in capsys.readouterr().out
+
+
+def test_the_native_deadline_callback_names_the_run_from_airflows_context(webhook, monkeypatch):
+    import asyncio
+
+    from publish.alerts import on_deadline_missed
+
+    url, received = webhook
+    monkeypatch.setenv("MOTCUA_ALERT_WEBHOOK", url)
+    context = {"dag_run": {"dag_run_id": "scheduled__2026-03-03T19:00:00+00:00", "queued_at": "2026-03-03T19:00:02Z"},
+               "deadline": {"id": "x", "deadline_time": "2026-03-03T23:00:02Z"}}
+    asyncio.run(on_deadline_missed(deadline_minutes=240.0, context=context))
+    assert received[0]["body"]["text"] == ("ALERT deadline_missed: kpi_nightly run scheduled__2026-03-03T19:00:00+00:00 "
+                                           "is still running past its deadline of 240 min")

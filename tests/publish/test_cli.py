@@ -1,0 +1,30 @@
+"""python -m publish: exit codes an operator (or a script) can rely on."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.publish.build import BUILD, NIGHT, create_build, record_gate, run_sql
+
+
+def cli(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "publish", *args], env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_publishing_by_hand_needs_a_passing_gate_and_then_shows_up(pg_db, env_for, tmp_path):
+    create_build(pg_db)
+    env = env_for(MOTCUA_BUILD_SCHEMA=BUILD, MOTCUA_DBT_TARGET_PATH=str(tmp_path))   # no dbt run_results here
+
+    blocked = cli(env, "run", "--date", NIGHT.isoformat())
+    assert blocked.returncode == 3 and "no marts gate run for 2026-03-02" in blocked.stderr
+
+    record_gate(pg_db)
+    done = cli(env, "run", "--date", NIGHT.isoformat(), "--run-id", "manual:ops-ticket-42")
+    assert done.returncode == 0, done.stderr
+    assert "publication 1 published to marts" in done.stdout
+    assert run_sql(pg_db, "select run_id, dbt_invocation_id from audit.publications", role="auditor") == [
+        ("manual:ops-ticket-42", None)]
+
+    shown = cli(env, "show")
+    assert shown.returncode == 0 and "night 2026-03-02  published" in shown.stdout

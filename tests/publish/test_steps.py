@@ -1,0 +1,65 @@
+"""How the nightly steps classify failures (retry or not), from dbt's run_results.json."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+
+import pytest
+
+from publish.errors import DataGateBlocked, PermanentFailure, TransientFailure
+from publish.provenance import read_run_results
+from publish.steps import classify_dbt_failure, local_date_of
+
+
+def test_failing_data_tests_block_like_a_gate():
+    results = [{"unique_id": "model.motcua_kpi.fct_cases", "status": "success"},
+               {"unique_id": "test.motcua_kpi.unique_fct_cases_case_id", "status": "fail", "message": "Got 2 results"}]
+    exc = classify_dbt_failure(1, "", results)
+    assert isinstance(exc, DataGateBlocked) and "unique_fct_cases_case_id" in str(exc)
+
+
+def test_a_database_outage_is_transient_and_a_broken_model_is_not():
+    down = [{"unique_id": "model.motcua_kpi.fct_cases", "status": "error",
+             "message": 'connection to server at "127.0.0.1", port 55432 failed: Connection refused'}]
+    assert isinstance(classify_dbt_failure(1, "", down), TransientFailure)
+    assert isinstance(classify_dbt_failure(2, "could not connect to server: Connection refused", None), TransientFailure)
+    broken = [{"unique_id": "model.motcua_kpi.fct_cases", "status": "error",
+               "message": 'column "recieved_at" does not exist'}]
+    exc = classify_dbt_failure(1, "", broken)
+    assert isinstance(exc, PermanentFailure) and 'recieved_at' in str(exc)
+
+
+def test_run_results_give_the_invocation_id(tmp_path):
+    (tmp_path / "run_results.json").write_text(json.dumps({
+        "metadata": {"invocation_id": "5b0c…", "generated_at": "2026-03-03T19:10:00.123456Z"},
+        "elapsed_time": 61.5,
+        "results": [{"status": "success"}, {"status": "pass"}, {"status": "pass"}]}))
+    run, results = read_run_results(tmp_path)
+    assert run.invocation_id == "5b0c…" and run.elapsed_s == 61.5 and len(results) == 3
+    assert run.generated_at == datetime(2026, 3, 3, 19, 10, 0, 123456, tzinfo=timezone.utc)
+    assert run.statuses == {"success": 1, "pass": 2}
+    assert read_run_results(tmp_path / "nowhere") is None
+
+
+def test_the_night_is_the_local_date_of_the_interval_start():
+    # [02:00, 02:00) local: 2026-03-02 19:00 UTC is 2026-03-03 02:00 in Hà Nội.
+    assert local_date_of(datetime(2026, 3, 2, 19, 0, tzinfo=timezone.utc)) == date(2026, 3, 3)
+
+
+def test_a_run_without_a_data_interval_covers_the_last_complete_night_or_the_one_named():
+    from zoneinfo import ZoneInfo
+
+    from publish.steps import night_window
+
+    ict = ZoneInfo("Asia/Ho_Chi_Minh")
+    # Triggered at 01:30 local on 5 March: 02:00 has not come yet, so the last complete night is 3 March.
+    start, end = night_window(None, None, datetime(2026, 3, 4, 18, 30, tzinfo=timezone.utc), None)
+    assert (start, end) == (datetime(2026, 3, 3, 2, tzinfo=ict), datetime(2026, 3, 4, 2, tzinfo=ict))
+    start, _ = night_window(None, None, datetime(2026, 3, 4, 19, 30, tzinfo=timezone.utc), {})
+    assert start == datetime(2026, 3, 4, 2, tzinfo=ict)
+    start, end = night_window(None, None, datetime(2026, 3, 4, 19, 30, tzinfo=timezone.utc), {"night": "2026-02-27"})
+    assert (start, end) == (datetime(2026, 2, 27, 2, tzinfo=ict), datetime(2026, 2, 28, 2, tzinfo=ict))
+    scheduled = (datetime(2026, 3, 1, 19, tzinfo=timezone.utc), datetime(2026, 3, 2, 19, tzinfo=timezone.utc))
+    assert night_window(*scheduled, datetime(2026, 3, 3, tzinfo=timezone.utc), None) == scheduled
+    with pytest.raises(PermanentFailure):
+        night_window(None, None, datetime(2026, 3, 4, tzinfo=timezone.utc), {"night": "3/2/2026"})
