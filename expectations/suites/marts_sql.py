@@ -8,11 +8,13 @@ from expectations.catalog import Column
 from expectations.checks import BATCH, ident, lit
 
 # A run of 9 or 12 digits (CMND / CCCD numbers), a Vietnamese mobile number (optionally with
-# +84 and single separators), or an e-mail address. Codes such as case ids
-# ("000.00.12.H26-260302-0001") or procedure codes ("1.001612") never contain such runs.
+# +84 and single separators), or an e-mail address, standing as a token of its own. Codes such
+# as case ids ("000.00.12.H26-260302-0001") or procedure codes ("1.001612") never contain such
+# runs, and a digit run inside a longer alphanumeric token (a keyed hash's hex digits: about one
+# hash in two has nine digits in a row) is not a number someone could read.
 PII_VALUE_REGEX = (
-    r"(^|[^0-9])([0-9]{12}|[0-9]{9})($|[^0-9])"
-    r"|(^|[^0-9])(\+?84|0)[35789]([ .-]?[0-9]){8}($|[^0-9])"
+    r"(^|[^0-9A-Za-z])([0-9]{12}|[0-9]{9})($|[^0-9A-Za-z])"
+    r"|(^|[^0-9A-Za-z])(\+?84|0)[35789]([ .-]?[0-9]){8}($|[^0-9A-Za-z])"
     r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
 # Column names that announce personal data. A keyed hash (suffix _hmac / _hash) is the

@@ -85,6 +85,8 @@ def published_receipts(dbname: str) -> dict:
 def run_night(env: dict, night: date, *extra: str) -> str:
     proc = dags_test(env, night, *extra)
     out = proc.stdout + proc.stderr
+    if proc.returncode != 0:  # keep the whole log: the failing task's summary is far from the end
+        Path(env.get("AIRFLOW_HOME", "/tmp")).joinpath(f"dags-test-{night}.log").write_text(out)
     assert proc.returncode == 0, out[-6000:]
     assert "Marking run" in out and "successful" in out
     return out
