@@ -12,6 +12,10 @@ PGDATA_DIR="$PG_STATE/data"
 SOCKET_DIR="$PG_STATE/run"
 LOG="$PG_STATE/postgres.log"
 SECRETS="$STATE_DIR/secrets.env"
+# Where the cluster goes when the postgres user cannot reach $STATE_DIR (see preflight).
+FALLBACK_STATE="/var/tmp/motcua-pg-$(printf '%s' "$STATE_DIR" | md5sum | cut -c1-10)"
+use_state() { PG_STATE="$1"; PGDATA_DIR="$PG_STATE/data"; SOCKET_DIR="$PG_STATE/run"; LOG="$PG_STATE/postgres.log"; }
+[ ! -f "$PGDATA_DIR/PG_VERSION" ] && [ -f "$FALLBACK_STATE/data/PG_VERSION" ] && use_state "$FALLBACK_STATE"
 
 as_postgres() {
   if [ "$(id -un)" = postgres ]; then bash -c "$1"
@@ -25,8 +29,14 @@ preflight() {
   check_disk
   mkdir -p "$PG_STATE"
   chown postgres: "$PG_STATE"
-  # The postgres user must be able to reach the state folder through every parent.
-  as_postgres "test -w '$PG_STATE'" || die "the postgres user cannot write $PG_STATE (a parent folder is not traversable): set MOTCUA_STATE_DIR to a folder such as /var/tmp/motcua."
+  # The postgres user must reach its data folder through every parent; a checkout under a
+  # private home folder does not allow that, so the cluster then lives under /var/tmp.
+  if ! as_postgres "test -w '$PG_STATE'"; then
+    use_state "$FALLBACK_STATE"
+    mkdir -p "$PG_STATE"; chmod 755 "$PG_STATE"; chown postgres: "$PG_STATE"
+    info "the postgres user cannot reach $STATE_DIR; keeping the cluster in $PG_STATE"
+    as_postgres "test -w '$PG_STATE'" || die "the postgres user cannot write $PG_STATE either: set MOTCUA_STATE_DIR to a folder it can reach."
+  fi
 }
 
 running() { as_postgres "'$PG_BIN/pg_ctl' -D '$PGDATA_DIR' status" >/dev/null 2>&1; }
