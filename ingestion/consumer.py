@@ -75,7 +75,10 @@ class _SeekToStoredPositions(ConsumerRebalanceListener):
         # Let the write in flight finish first, so the positions read at the next assignment are
         # current (a failed write needs nothing more: the assignment seeks to stored positions).
         log.info("partitions revoked: %s", sorted(tp.partition for tp in revoked))
-        self.loader._settle()
+        try:
+            self.loader._settle()
+        except Exception as exc:  # kafka-python swallows listener errors: hand it to the loop
+            self.loader._fatal = exc
 
     def on_partitions_assigned(self, assigned):
         log.info("partitions assigned: %s", sorted(tp.partition for tp in assigned))
@@ -105,6 +108,7 @@ class RawLoader:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="raw-writer")
         self._in_flight: tuple[Future, int] | None = None
         self._gap_seen = False
+        self._fatal: Exception | None = None  # a write error that is not an outage: stop loudly
 
     # -- positions -----------------------------------------------------------------------
     def seek_to_stored(self, partitions) -> None:
@@ -152,6 +156,8 @@ class RawLoader:
             while not self._stop:
                 t0 = time.monotonic()
                 records = self._poll()
+                if self._fatal is not None:
+                    raise self._fatal
                 t1 = time.monotonic()
                 self.stats.poll_seconds += t1 - t0
                 if records:
