@@ -59,8 +59,8 @@ class PrivateStack:
         for script in ("kafka.sh", "postgres.sh"):
             try:
                 self.service(script, "down")
-            except RuntimeError:
-                pass
+            except RuntimeError as exc:  # best effort: the folder is removed below anyway
+                print(f"cleanup of the private stack: {exc}")
         shutil.rmtree(self.state_dir, ignore_errors=True)
 
 
