@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import uuid
+from contextlib import contextmanager
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -34,9 +35,9 @@ def services() -> KafkaSettings:
     return KafkaSettings.from_env()
 
 
-@pytest.fixture()
-def pg_db(services) -> Iterator[str]:
-    """A new, migrated database for one test; dropped afterwards."""
+@contextmanager
+def fresh_database() -> Iterator[str]:
+    """A new, migrated database; dropped on exit."""
     name = f"motcua_t_{uuid.uuid4().hex[:10]}"
     with db.connect("owner", "postgres", autocommit=True) as conn:
         conn.execute(f'create database "{name}"')
@@ -46,6 +47,13 @@ def pg_db(services) -> Iterator[str]:
     finally:
         with db.connect("owner", "postgres", autocommit=True) as conn:
             conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+@pytest.fixture()
+def pg_db(services) -> Iterator[str]:
+    """A new, migrated database for one test."""
+    with fresh_database() as name:
+        yield name
 
 
 @pytest.fixture()
