@@ -43,7 +43,7 @@ class GateConfig:
     # Staging
     lifecycle_critical_share: float = 0.01       # completed-before-received cases above this block
     # Marts
-    marts_schema: str = "marts"                  # where dbt built the marts the gate judges
+    marts_schema: str = "marts_build"            # where dbt built the marts the gate judges (before publish)
     rate_tolerance: float = 1e-6                 # |rate - numerator/denominator|
     # Outputs (not thresholds)
     data_docs_dir: Path = field(default_factory=lambda: state_dir() / "data_docs")

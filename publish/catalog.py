@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from publish.config import CONTRACT_TABLES, KPI_GRAINS, is_extra_published_table
+from publish.config import AUDIT_TABLES, CONTRACT_TABLES, KPI_GRAINS, Destination, destination, is_extra_published_table
 from publish.errors import PublishError
 
 # Column types whose values are figures (booleans are the met/not-met flags, recorded as 1/0).
@@ -30,6 +30,7 @@ class TableSpec:
     name: str
     columns: tuple[Column, ...]
     grain: tuple[str, ...] | None      # None: published, but no value history (fct_cases, seeds)
+    destination: Destination = destination("")
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -96,11 +97,14 @@ def discover(conn: psycopg.Connection, build_schema: str,
             "did dbt build into it? (MOTCUA_BUILD_SCHEMA must name the schema dbt builds the marts in)"
         )
     names = list(CONTRACT_TABLES) + sorted(t for t in present if t not in CONTRACT_TABLES and is_extra_published_table(t))
+    names += sorted(t for t in AUDIT_TABLES if t in present)
     specs = []
     for name in names:
         columns = table_columns(conn, build_schema, name)
         if name in KPI_GRAINS:
             grain: tuple[str, ...] | None = KPI_GRAINS[name]
+        elif name in AUDIT_TABLES:
+            grain = None    # evidence behind the figures, not figures: no value history
         elif name.startswith("kpi_") or "scorecard" in name:
             grain = _unique_key(conn, build_schema, name) or (declared_grains or {}).get(name)
         else:
@@ -109,5 +113,5 @@ def discover(conn: psycopg.Connection, build_schema: str,
             absent = [g for g in grain if g not in {c.name for c in columns}]
             if absent:
                 raise PublishError(f"{build_schema}.{name} lacks its key column(s) {', '.join(absent)}")
-        specs.append(TableSpec(name=name, columns=columns, grain=grain))
+        specs.append(TableSpec(name=name, columns=columns, grain=grain, destination=destination(name)))
     return specs

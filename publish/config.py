@@ -12,6 +12,23 @@ from ingestion.settings import state_dir
 PUBLISHED_SCHEMA = "marts"    # fixed by the contract (shared/contract/marts.md): BI reads it by name
 READER_ROLES = ("motcua_bi", "motcua_auditor")
 
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a built table is published, and who may read it there."""
+    schema: str
+    readers: tuple[str, ...]
+
+
+MARTS = Destination(PUBLISHED_SCHEMA, READER_ROLES)
+# Which case counts in which KPI row: published beside the figures it explains, so an auditor's
+# trace always matches the published KPI values (not a newer build the gate blocked).
+AUDIT_TABLES = {"kpi_case_membership": Destination("audit", ("motcua_auditor",))}
+
+
+def destination(name: str) -> Destination:
+    return AUDIT_TABLES.get(name, MARTS)
+
 # Contract tables: every publication has them, or it does not happen.
 CONTRACT_TABLES = ("fct_cases", "kpi_officer_daily", "kpi_officer_monthly", "kpi_agency_monthly")
 
@@ -49,7 +66,7 @@ class PublishConfig:
 
     @property
     def in_place(self) -> bool:
-        """dbt builds straight into marts (before the build schema is switched on): nothing to copy."""
+        """MOTCUA_BUILD_SCHEMA=marts: dbt wrote BI's tables itself, ungated; publish only records history."""
         return self.build_schema == PUBLISHED_SCHEMA
 
 

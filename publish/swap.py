@@ -1,9 +1,9 @@
-"""Copy the built tables into the published schema, inside the caller's transaction.
+"""Copy the built tables into their published schemas, inside the caller's transaction.
 
 Truncate + insert per table, all in the publishing transaction: BI sees either the previous
 publication or the new one, never a mix (its queries wait for the commit, at most seconds).
 A missing published table is created with the build table's columns, indexes and comments and
-granted to the readers; one whose columns changed (a new contract version) is recreated.
+granted to its readers; one whose columns changed (a new contract version) is recreated.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import psycopg
 from psycopg import sql
 
 from publish.catalog import TableSpec, table_columns
-from publish.config import PUBLISHED_SCHEMA, READER_ROLES
+from publish.config import Destination
 from publish.errors import PublishError
 
 log = logging.getLogger(__name__)
@@ -23,61 +23,64 @@ def _ident(*parts: str) -> sql.Composed:
     return sql.SQL(".").join(sql.Identifier(p) for p in parts)
 
 
-def ensure_schema(conn: psycopg.Connection) -> None:
-    conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(PUBLISHED_SCHEMA)))
-    grant_readers(conn, sql.SQL("usage on schema {}").format(sql.Identifier(PUBLISHED_SCHEMA)))
+def ensure_schema(conn: psycopg.Connection, dest: Destination) -> None:
+    conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(dest.schema)))
+    grant_readers(conn, dest, sql.SQL("usage on schema {}").format(sql.Identifier(dest.schema)))
 
 
-def grant_readers(conn: psycopg.Connection, what: sql.Composable) -> None:
-    roles = sql.SQL(", ").join(sql.Identifier(r) for r in READER_ROLES)
+def grant_readers(conn: psycopg.Connection, dest: Destination, what: sql.Composable) -> None:
+    roles = sql.SQL(", ").join(sql.Identifier(r) for r in dest.readers)
     conn.execute(sql.SQL("grant {} to {}").format(what, roles))
 
 
-def _create_like(conn: psycopg.Connection, build_schema: str, name: str) -> None:
+def _create_like(conn: psycopg.Connection, build_schema: str, spec: TableSpec) -> None:
+    dst = _ident(spec.destination.schema, spec.name)
     conn.execute(sql.SQL(
         "create table {dst} (like {src} including defaults including constraints including indexes including comments)"
-    ).format(dst=_ident(PUBLISHED_SCHEMA, name), src=_ident(build_schema, name)))
+    ).format(dst=dst, src=_ident(build_schema, spec.name)))
     # persist_docs puts the table comment on the build table; LIKE copies column comments only.
     comment = conn.execute("select obj_description(%s::regclass, 'pg_class')",
-                           (f"{build_schema}.{name}",)).fetchone()[0]
+                           (f"{build_schema}.{spec.name}",)).fetchone()[0]
     if comment:
-        conn.execute(sql.SQL("comment on table {} is {}").format(_ident(PUBLISHED_SCHEMA, name), sql.Literal(comment)))
+        conn.execute(sql.SQL("comment on table {} is {}").format(dst, sql.Literal(comment)))
 
 
 def ensure_table(conn: psycopg.Connection, build_schema: str, spec: TableSpec) -> str:
     """Make the published table match the build table's columns; returns what was done."""
-    current = table_columns(conn, PUBLISHED_SCHEMA, spec.name)
+    schema = spec.destination.schema
+    current = table_columns(conn, schema, spec.name)
     kind = conn.execute("select c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-                        "where n.nspname = %s and c.relname = %s", (PUBLISHED_SCHEMA, spec.name)).fetchone()
+                        "where n.nspname = %s and c.relname = %s", (schema, spec.name)).fetchone()
     action = "kept"
     if current and (current != spec.columns or kind[0] not in ("r", "p")):
-        # a new contract version, or a view dbt left in marts before it built into a build schema
-        log.warning("marts.%s: columns or kind changed since the last publication; recreating it", spec.name)
+        # a new contract version, or a table dbt built there itself before it built into a build schema
+        log.warning("%s.%s: columns or kind changed since the last publication; recreating it", schema, spec.name)
         drop = {"r": "drop table {}", "p": "drop table {}", "v": "drop view {}"}.get(kind[0], "drop materialized view {}")
         try:
             with conn.transaction():   # savepoint: report a dependent view clearly
-                conn.execute(sql.SQL(drop).format(_ident(PUBLISHED_SCHEMA, spec.name)))
+                conn.execute(sql.SQL(drop).format(_ident(schema, spec.name)))
         except psycopg.errors.DependentObjectsStillExist as exc:
             raise PublishError(
-                f"marts.{spec.name} changed shape and objects depend on it ({exc.diag.message_detail}); "
+                f"{schema}.{spec.name} changed shape and objects depend on it ({exc.diag.message_detail}); "
                 "drop or migrate them first"
             ) from exc
         current, action = (), "recreated"
     if not current:
-        _create_like(conn, build_schema, spec.name)
+        _create_like(conn, build_schema, spec)
         action = "created" if action == "kept" else action
-    grant_readers(conn, sql.SQL("select on table {}").format(_ident(PUBLISHED_SCHEMA, spec.name)))
+    grant_readers(conn, spec.destination, sql.SQL("select on table {}").format(_ident(schema, spec.name)))
     return action
 
 
 def copy_tables(conn: psycopg.Connection, build_schema: str, specs: list[TableSpec]) -> dict[str, str]:
     """Replace every published table's rows by the build's (caller commits)."""
-    ensure_schema(conn)
+    for dest in {s.destination for s in specs}:
+        ensure_schema(conn, dest)
     actions = {spec.name: ensure_table(conn, build_schema, spec) for spec in specs}
     conn.execute(sql.SQL("truncate {}").format(
-        sql.SQL(", ").join(_ident(PUBLISHED_SCHEMA, s.name) for s in specs)))
+        sql.SQL(", ").join(_ident(s.destination.schema, s.name) for s in specs)))
     for spec in specs:
         cols = sql.SQL(", ").join(sql.Identifier(c) for c in spec.column_names)
         conn.execute(sql.SQL("insert into {dst} ({cols}) select {cols} from {src}").format(
-            dst=_ident(PUBLISHED_SCHEMA, spec.name), src=_ident(build_schema, spec.name), cols=cols))
+            dst=_ident(spec.destination.schema, spec.name), src=_ident(build_schema, spec.name), cols=cols))
     return actions

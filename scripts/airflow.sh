@@ -32,9 +32,6 @@ export AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT="${AIRFLOW__LOGGING__TRIGGER_LO
 # Without it, tasks look for the execution API on the default port and fail to start.
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://127.0.0.1:$PORT/execution/"
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY=False
-# dbt still builds the marts straight into `marts` (the build-schema switch is pending), so the
-# publish step runs in place: it records the history and copies nothing.
-export MOTCUA_BUILD_SCHEMA="${MOTCUA_BUILD_SCHEMA:-marts}"
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 export DO_NOT_TRACK=1 GX_ANALYTICS_ENABLED=false
 export PATH="$VENV_BIN:$PATH"

@@ -160,7 +160,7 @@ def main() -> None:
     target = work / "target"
     af = airflow_env(home, BASE, target, KAFKA_TOPIC=topic, KAFKA_CONSUMER_GROUP=group,
                      MOTCUA_GX_GX_STATE_DIR=str(work / "gx"), MOTCUA_GX_DATA_DOCS_DIR=str(work / "docs"),
-                     MOTCUA_BUILD_SCHEMA=os.environ.get("MOTCUA_BUILD_SCHEMA", "marts"))
+                     MOTCUA_BUILD_SCHEMA=os.environ.get("MOTCUA_BUILD_SCHEMA", "marts_build"))
     sh([str(BIN / "airflow"), "db", "migrate"], af)
     last_history_night = start + timedelta(days=HISTORY_NIGHTS - 1)
     setup_s, _ = dags_test(af, "kpi_nightly", f"{(last_history_night + timedelta(days=1)).isoformat()}T02:00:00+07:00")
@@ -209,7 +209,7 @@ def main() -> None:
                               BENCH_WITH_COSMOS="1" if v == "cosmos" else "0", TMPDIR=str(tmp),
                               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), args.cosmos,
                                                                        os.environ.get("PYTHONPATH", "")])),
-                              MOTCUA_BUILD_SCHEMA=os.environ.get("MOTCUA_BUILD_SCHEMA", "marts"))
+                              MOTCUA_BUILD_SCHEMA=os.environ.get("MOTCUA_BUILD_SCHEMA", "marts_build"))
             cold = parse_seconds(env, ROOT / "bench" / "nightly" / "dags")
             warm = parse_seconds(env, ROOT / "bench" / "nightly" / "dags")
             seconds, tasks = dags_test(env, f"bench_dbt_{v}", logical)

@@ -4,8 +4,16 @@
     (`dbt build`, or `--select +kpi_agency_monthly`), never one model with --full-refresh. -#}
 {% macro incremental_scope_active() %}
   {%- if not execute or flags.FULL_REFRESH -%}{{ return(false) }}{%- endif -%}
-  {%- set rel = adapter.get_relation(database=target.database, schema='marts', identifier='fct_cases') -%}
+  {%- set rel = built_relation('fct_cases') -%}
   {{ return(rel is not none and rel.is_table) }}
+{% endmacro %}
+
+{#- The relation a model of this project was built into (wherever its +schema puts it, e.g. the
+    build schema), looked up without ref(); none when it does not exist yet. -#}
+{% macro built_relation(model_name) %}
+  {%- if not execute -%}{{ return(none) }}{%- endif -%}
+  {%- set node = graph.nodes['model.' ~ project_name ~ '.' ~ model_name] -%}
+  {{ return(adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias)) }}
 {% endmacro %}
 
 {#- A relation built by this project, looked up without ref() (to read a downstream model's

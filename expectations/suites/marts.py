@@ -1,11 +1,11 @@
 """Marts layer: the figures about to be published (per /work/shared/contract/marts.md).
 
 The tables are read from the schema dbt built them in (config.marts_schema: MOTCUA_GX_MARTS_SCHEMA,
-else MOTCUA_BUILD_SCHEMA, the publishing step's build schema, else marts), so the gate judges a
+else MOTCUA_BUILD_SCHEMA, the publishing step's build schema, else marts_build), so the gate judges a
 build before `publish` copies it into marts. Suite names stay marts.<table> whatever the schema.
 
-Batch: each mart table whole. The marts are rebuilt in full every night, so the whole published
-state is checked, not only the day's months; reconciliation with raw uses the interval end as
+Batch: each mart table whole, so the whole state about to be published
+is checked, not only the day's months; reconciliation with raw uses the interval end as
 the cutoff (every receipt loaded before the end of the day must be in fct_cases).
 Suites are generated from the columns the table really has: the contract columns are checked
 for presence, and every text column (also ones added later) for personal data.

@@ -2,28 +2,14 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 AIRFLOW = Path(sys.executable).with_name("airflow")
-
-
-def dbt_marts_schema() -> str:
-    """The schema the dbt project builds its marts in (its `+schema`, or the env_var default there).
-
-    Until the dbt project builds into a build schema, it builds into marts itself and publish
-    runs in place; the tests follow whichever the project does.
-    """
-    config = yaml.safe_load((ROOT / "dbt_project" / "dbt_project.yml").read_text())
-    raw = str(config["models"]["motcua_kpi"]["marts"]["+schema"])
-    match = re.search(r"env_var\(\s*['\"]MOTCUA_BUILD_SCHEMA['\"]\s*,\s*['\"](\w+)['\"]", raw)
-    return match.group(1) if match else raw.strip()
 
 
 def airflow_env(home: Path, **extra: str) -> dict[str, str]:

@@ -19,7 +19,8 @@ import pytest
 
 from ingestion import db
 from publish import PublishConfig, publish
-from tests.dags.airflow_env import ROOT, airflow_env, dags_test, dbt_marts_schema, migrate_metadata
+from tests.dags.airflow_env import ROOT, airflow_env, dags_test, migrate_metadata
+from tests.dbt.dbt_runner import BUILD_SCHEMA
 from tests.publish.build import BUILD, create_build, record_gate, request
 
 NIGHTS = (date(2026, 2, 2), date(2026, 2, 3), date(2026, 2, 4))
@@ -44,7 +45,7 @@ def night_env(pg_db, make_topic, services, airflow_home, dbt_target, tmp_path):
     topic = make_topic(2)
     env = airflow_env(
         airflow_home, PGDATABASE=pg_db, KAFKA_TOPIC=topic, KAFKA_BOOTSTRAP_SERVERS=services.bootstrap_servers,
-        KAFKA_CONSUMER_GROUP=f"test-nightly-{uuid.uuid4().hex[:8]}", MOTCUA_BUILD_SCHEMA=dbt_marts_schema(),
+        KAFKA_CONSUMER_GROUP=f"test-nightly-{uuid.uuid4().hex[:8]}", MOTCUA_BUILD_SCHEMA=BUILD_SCHEMA,
         MOTCUA_DBT_TARGET_PATH=str(dbt_target), MOTCUA_GX_GX_STATE_DIR=str(tmp_path / "gx"),
         MOTCUA_GX_DATA_DOCS_DIR=str(tmp_path / "data_docs"),
     )
@@ -131,8 +132,20 @@ def test_backfill_with_late_events_records_revisions_and_a_rerun_publishes_the_s
     assert {(o, a, d): (int(p), int(v)) for o, a, d, p, v, _ in rows} == revised
     assert {night for *_, night in rows} == {NIGHTS[1]}
 
-    # Night 3, then night 3 again: the rerun publishes identical figures, so no revision.
+    # Night 3 first fails its marts gate (made too strict to pass): dbt built the new figures into
+    # the build schema, but BI keeps night 2's and no publication is recorded.
     arrived += produce_night(env, topic, NIGHTS[2], tmp_path / "n3.jsonl")
+    blocked = dags_test(dict(env, MOTCUA_GX_RATE_TOLERANCE="-1"), NIGHTS[2], "--mark-success-pattern", "refresh_docs")
+    out = blocked.stdout + blocked.stderr
+    assert blocked.returncode != 0 and "quality gate BLOCKED: layer=marts date=2026-02-04" in out, out[-4000:]
+    assert "starting task_id=publish" not in out
+    assert published_receipts(pg_db) == expected_2
+    built = query(pg_db, f"select officer_id, agency_code, activity_date, cases_received from {BUILD_SCHEMA}.kpi_officer_daily"
+                         " where cases_received > 0")
+    assert {(o, a, d): n for o, a, d, n in built} == receipts_by_officer_day(arrived) != expected_2
+    assert len(query(pg_db, "select 1 from audit.publications")) == 2
+    # The same night with the normal gate publishes; then night 3 again: the rerun publishes
+    # identical figures, so no revision.
     run_night(env, NIGHTS[2], "--mark-success-pattern", "refresh_docs")
     before = query(pg_db, "select count(*) from audit.kpi_value_revisions")[0][0]
     figures = query(pg_db, "select * from marts.kpi_officer_daily order by 1, 2, 3", role="bi")

@@ -11,6 +11,9 @@ from ingestion.settings import PROJECT_ROOT, load_local_secrets
 
 DBT_PROJECT = PROJECT_ROOT / "dbt_project"
 DBT = Path(sys.executable).with_name("dbt")
+# where the tests' dbt runs build the marts (the project's default; set so a developer's own
+# MOTCUA_BUILD_SCHEMA does not move them)
+BUILD_SCHEMA = "marts_build"
 
 
 class DbtFailed(AssertionError):
@@ -20,7 +23,8 @@ class DbtFailed(AssertionError):
 def dbt_env(dbname: str) -> dict[str, str]:
     load_local_secrets()  # MOTCUA_TRANSFORM_PASSWORD and MOTCUA_PII_HMAC_KEY for local runs
     env = dict(os.environ)
-    env.update(PGDATABASE=dbname, DO_NOT_TRACK="1", DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    env.update(PGDATABASE=dbname, DO_NOT_TRACK="1", DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+               MOTCUA_BUILD_SCHEMA=BUILD_SCHEMA)
     return env
 
 

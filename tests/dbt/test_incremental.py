@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from ingestion import db
-from tests.dbt.dbt_runner import run_dbt
+from tests.dbt.dbt_runner import BUILD_SCHEMA, run_dbt
 from tests.dbt.events import VN, insert_events
 from tests.dbt.simulated import simulate
 
-TABLES = ("marts.fct_cases", "marts.kpi_officer_daily", "marts.kpi_officer_monthly",
-          "marts.kpi_agency_monthly", "audit.kpi_case_membership")
+TABLES = (f"{BUILD_SCHEMA}.fct_cases", f"{BUILD_SCHEMA}.kpi_officer_daily", f"{BUILD_SCHEMA}.kpi_officer_monthly",
+          f"{BUILD_SCHEMA}.kpi_agency_monthly", f"{BUILD_SCHEMA}.kpi_case_membership")
 # nights on which the pipeline runs (events arrived since the previous run are loaded first)
 # seeds and models only: the data tests run in the scenario test
 NIGHTLY = ("build", "--resource-type", "seed", "--resource-type", "model")
@@ -47,12 +47,12 @@ def test_incremental_equals_full_refresh(module_db, dbt_target):
         previous = night
     assert loaded == len(arrivals)
 
-    total_cases = scalar(module_db, "select count(*) from marts.fct_cases")
+    total_cases = scalar(module_db, f"select count(*) from {BUILD_SCHEMA}.fct_cases")
     # after the first (full) run, each night recomputes only some cases, never all of them
     assert affected_per_night[0] == 0 and all(0 < n < total_cases for n in affected_per_night[1:])
     # the stream has what makes incremental hard: late events, open cases, early arrivals
-    assert scalar(module_db, "select count(*) from marts.fct_cases where status = 'open'") > 0
-    assert scalar(module_db, "select count(*) from marts.fct_cases where return_count >= 2") > 0
+    assert scalar(module_db, f"select count(*) from {BUILD_SCHEMA}.fct_cases where status = 'open'") > 0
+    assert scalar(module_db, f"select count(*) from {BUILD_SCHEMA}.fct_cases where return_count >= 2") > 0
 
     with db.connect("transform", module_db, autocommit=True) as conn:
         conn.execute("create schema incremental_copy")

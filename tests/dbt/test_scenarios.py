@@ -11,14 +11,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
 
 from ingestion import db
-from tests.dbt.dbt_runner import run_dbt
+from publish.config import PublishConfig
+from publish.publisher import PublishRequest, publish
+from tests.dbt.dbt_runner import BUILD_SCHEMA, run_dbt
 from tests.dbt.events import (
     assigned, completed, complained, extended, insert_events, insert_redelivery, rated, received,
     resubmitted, returned, vn, withdrawn,
@@ -131,6 +133,11 @@ def built(module_db, dbt_target):
     insert_events(module_db, events)
     insert_redelivery(module_db, s10_done)
     run_dbt(module_db, "build", target_path=dbt_target, as_of=AS_OF)
+    # what BI and auditors read is the published copy (the gate is tested in tests/expectations)
+    as_of = datetime.fromisoformat(AS_OF)
+    publish(PublishRequest(run_id="scenario", local_date=as_of.date() - timedelta(days=1),
+                           interval_start=as_of - timedelta(days=1), interval_end=as_of),
+            dbname=module_db, config=PublishConfig(build_schema=BUILD_SCHEMA), require_gate=False)
     return module_db
 
 
@@ -151,7 +158,7 @@ def local(ts) -> str:
 
 
 def test_scenarios(built):
-    cases = {r["case_id"]: r for r in rows(built, "select * from marts.fct_cases")}
+    cases = {r["case_id"]: r for r in rows(built, f"select * from {BUILD_SCHEMA}.fct_cases")}
     # 16 S* cases and 7 X* cases, all with their receipt.
     assert len(cases) == 23
 
@@ -214,7 +221,7 @@ def test_scenarios(built):
 
 def test_officer_kpis(built):
     monthly = {(r["officer_id"], r["agency_code"], r["month"]): r
-               for r in rows(built, "select * from marts.kpi_officer_monthly")}
+               for r in rows(built, f"select * from {BUILD_SCHEMA}.kpi_officer_monthly")}
     march = date(2026, 3, 1)
     # C7 in March: S7 late, S9 refused early -> 2 completed, 1 on time, refused 1; S8 (withdrawn) not counted.
     c7 = monthly[("C7", "SKHDT", march)]
@@ -249,12 +256,12 @@ def test_officer_kpis(built):
     assert (r12["on_time_rate"], r12["complaint_rate"], r12["avg_rating"]) == (None, None, None)
     assert r12["throughput_per_working_day"] == 0 and r12["on_time_rate_met"] is None
     # daily grain: C1 completed S1 on Mon 9/3 (a working day).
-    c1 = rows(built, "select * from marts.kpi_officer_daily where officer_id = 'C1' and activity_date = '2026-03-09'")
+    c1 = rows(built, f"select * from {BUILD_SCHEMA}.kpi_officer_daily where officer_id = 'C1' and activity_date = '2026-03-09'")
     assert [(r["cases_completed"], r["on_time_rate"], r["working_days"]) for r in c1] == [(1, 1, 1)]
 
 
 def test_agency_opencps_counts(built):
-    agency = {r["month"]: r for r in rows(built, "select * from marts.kpi_agency_monthly where agency_code = 'SXD'")}
+    agency = {r["month"]: r for r in rows(built, f"select * from {BUILD_SCHEMA}.kpi_agency_monthly where agency_code = 'SXD'")}
     june, july = agency[date(2026, 6, 1)], agency[date(2026, 7, 1)]
     # June: 7 received; X1 early, X2 on time, X3 late; on 30/6 X4 open within its deadline, X5 overdue,
     # X6 waiting for the applicant; X7 withdrawn; X6 returned once -> first-pass 1/7.
@@ -271,10 +278,11 @@ def test_agency_opencps_counts(built):
 
 
 def test_lineage_privacy_and_grants(built):
-    # KPI row -> its cases: SXD June on-time numerator is {X1, X2}.
-    members = rows(built, "select case_id from audit.kpi_case_membership where agency_code = 'SXD'"
-                          " and month = '2026-06-01' and measure = 'completed_on_time' order by 1", role="auditor")
-    assert [m["case_id"] for m in members] == ["X1", "X2"]
+    # KPI row -> its cases: SXD June on-time numerator is {X1, X2}, in the build and as published.
+    for membership in (f"{BUILD_SCHEMA}.kpi_case_membership", "audit.kpi_case_membership"):
+        members = rows(built, f"select case_id from {membership} where agency_code = 'SXD'"
+                              " and month = '2026-06-01' and measure = 'completed_on_time' order by 1", role="auditor")
+        assert [m["case_id"] for m in members] == ["X1", "X2"], membership
     # case -> raw events with Kafka coordinates and the verbatim payload (auditors only).
     lineage = rows(built, "select * from audit.case_event_lineage where case_id = 'S10'", role="auditor")
     assert len(lineage) == 6 and all(r["kafka_topic"] and r["payload"]["case_id"] == "S10" for r in lineage)
@@ -283,18 +291,17 @@ def test_lineage_privacy_and_grants(built):
     expected = hmac.new(key, b"001090012345", hashlib.sha256).hexdigest()
     assert rows(built, "select applicant_id_hash from marts.fct_cases where case_id = 'S1'")[0]["applicant_id_hash"] == expected
     staged_columns = {r["column_name"] for r in rows(
-        built, "select column_name from information_schema.columns where table_schema in ('staging', 'intermediate', 'marts', 'audit')"
+        built, "select column_name from information_schema.columns where table_schema in "
+               f"('staging', 'intermediate', 'marts', '{BUILD_SCHEMA}', 'audit')"
                " and table_name not in ('case_event_lineage', 'orphan_case_events')")}
     assert "payload" not in staged_columns
-    # motcua_bi reads marts but nothing else.
+    # motcua_bi reads the published marts, nothing else: not the build the gate has not judged yet.
     assert rows(built, "select count(*) as n from marts.kpi_officer_monthly", role="bi")[0]["n"] > 0
-    with pytest.raises(Exception, match="permission denied"):
-        rows(built, "select * from staging.stg_motcua__case_events", role="bi")
-    # what was published is kept as history (dbt snapshots), for auditors only
-    published = rows(built, "select count(*) as n from audit.kpi_agency_monthly_history"
-                            " where agency_code = 'SXD' and dbt_valid_to is null", role="auditor")
-    assert published[0]["n"] == 2  # June and July
-    # column comments are written to the database (persist_docs) for BI tools.
+    for hidden in (f"{BUILD_SCHEMA}.kpi_officer_monthly", "staging.stg_motcua__case_events", "audit.kpi_case_membership"):
+        with pytest.raises(Exception, match="permission denied"):
+            rows(built, f"select * from {hidden}", role="bi")
+    assert rows(built, f"select count(*) as n from {BUILD_SCHEMA}.kpi_officer_monthly", role="auditor")[0]["n"] > 0
+    # column comments reach the published tables BI tools read.
     comment = rows(built, "select col_description('marts.kpi_officer_monthly'::regclass, 1) as c")[0]["c"]
     assert comment and "Mã cán bộ" in comment
 

@@ -14,7 +14,10 @@ from pathlib import Path
 
 import psycopg
 
+from expectations.config import GateConfig
 from ingestion import db
+
+BUILD_SCHEMA = GateConfig().marts_schema             # where dbt builds the marts (marts_build)
 
 AGENCIES = {"SKHDT": 3, "STNMT": 2, "SGTVT": 2}     # cases received per working day
 GATE_DAY = date(2026, 3, 18)                        # a Wednesday, 4 weeks after Tết 2026
@@ -82,9 +85,10 @@ def load_history(dbname: str, day: date = GATE_DAY, *, stopped_agency: str | Non
         build_stand_in_models(dbname)
 
 
-def build_stand_in_models(dbname: str, staging: str = "table", marts_schema: str = "marts") -> None:
-    sql = STAND_IN_SQL.read_text().replace("marts.", f"{marts_schema}.").replace(
-        "create schema if not exists marts;", f"create schema if not exists {marts_schema};")
+def build_stand_in_models(dbname: str, staging: str = "table", marts_schema: str = BUILD_SCHEMA) -> None:
+    """The stand-ins land where dbt builds the marts: the build schema the gate judges."""
+    sql = STAND_IN_SQL.read_text().replace(f"{BUILD_SCHEMA}.", f"{marts_schema}.").replace(
+        f"create schema if not exists {BUILD_SCHEMA};", f"create schema if not exists {marts_schema};")
     if staging == "view":
         sql = sql.replace("create table staging.stg_case_events as", "create view staging.stg_case_events as")
     with db.connect("transform", dbname, autocommit=True) as conn:

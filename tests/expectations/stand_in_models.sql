@@ -3,7 +3,7 @@
 -- plain SQL so that good data reconciles. Run as motcua_transform. Not the real KPI logic:
 -- deadlines ignore the working calendar, and the supplementation pause is not applied.
 create schema if not exists staging;
-create schema if not exists marts;
+create schema if not exists marts_build;
 
 create table staging.stg_case_events as
 select event_id, event_type, schema_version, case_id, agency_code, officer_id, occurred_at, ingested_at,
@@ -15,7 +15,7 @@ select event_id, event_type, schema_version, case_id, agency_code, officer_id, o
        (payload -> 'data' ->> 'score')::int               as rating_score
   from raw.case_events;
 
-create table marts.fct_cases as
+create table marts_build.fct_cases as
 with c as (
   select case_id, min(agency_code) as agency_code,
          (array_agg(procedure_code order by occurred_at) filter (where event_type = 'case.received'))[1] as procedure_code,
@@ -48,16 +48,16 @@ select case_id, agency_code, procedure_code, channel, receiving_officer_id,
 
 -- One row per officer and period credited with something: receipts to the receiving officer,
 -- completions (and their ratings and complaints) to the completing officer.
-create table marts.kpi_officer_daily as
+create table marts_build.kpi_officer_daily as
 with credit as (
   select receiving_officer_id as officer_id, agency_code, (received_at at time zone 'Asia/Ho_Chi_Minh')::date as day,
          1 as rec, (return_count > 0)::int as ret, 0 as comp, 0 as ontime, 0 as rated, 0 as rating_sum, 0 as compl
-    from marts.fct_cases where received_at is not null
+    from marts_build.fct_cases where received_at is not null
   union all
   select handling_officer_id, agency_code, (completed_at at time zone 'Asia/Ho_Chi_Minh')::date,
          0, 0, 1, (timeliness in ('early', 'on_time'))::int, (rating_score is not null)::int,
          coalesce(rating_score, 0), complaint_count
-    from marts.fct_cases where status = 'completed')
+    from marts_build.fct_cases where status = 'completed')
 select officer_id, min(agency_code) as agency_code, day,
        sum(rec)::int as cases_received, sum(ret)::int as cases_returned_first_pass,
        sum(ret)::numeric / nullif(sum(rec), 0) as first_pass_return_rate,
@@ -67,14 +67,14 @@ select officer_id, min(agency_code) as agency_code, day,
        sum(compl)::int as complaints_count, sum(compl)::numeric / nullif(sum(comp), 0) as complaint_rate
   from credit group by officer_id, day;
 
-create table marts.kpi_officer_monthly as
+create table marts_build.kpi_officer_monthly as
 with m as (
   select officer_id, min(agency_code) as agency_code, date_trunc('month', day)::date as month,
          sum(cases_received)::int as cases_received, sum(cases_returned_first_pass)::int as cases_returned_first_pass,
          sum(cases_completed)::int as cases_completed, sum(cases_completed_on_time)::int as cases_completed_on_time,
          sum(ratings_count)::int as ratings_count, sum(avg_rating * ratings_count) as rating_sum,
          sum(complaints_count)::int as complaints_count
-    from marts.kpi_officer_daily group by officer_id, date_trunc('month', day)),
+    from marts_build.kpi_officer_daily group by officer_id, date_trunc('month', day)),
 wd as (
   select m.month, count(*) filter (where extract(isodow from d) < 6)::int as working_days
     from (select distinct month from m) m,
@@ -91,19 +91,19 @@ select m.officer_id, m.agency_code, m.month, m.cases_received, m.cases_returned_
        (m.cases_completed_on_time::numeric / nullif(m.cases_completed, 0)) >= 0.98 as on_time_target_met
   from m join wd using (month);
 
-create table marts.kpi_agency_monthly as
+create table marts_build.kpi_agency_monthly as
 with credit as (
   select agency_code, date_trunc('month', received_at at time zone 'Asia/Ho_Chi_Minh')::date as month,
          1 as rec, (return_count > 0)::int as ret, 0 as comp, 0 as early, 0 as ontime, 0 as late,
          0 as rated, 0 as rating_sum, 0 as compl,
          (status = 'open' and not is_overdue_open)::int as open_in, (status = 'open' and is_overdue_open)::int as open_over,
          (status = 'withdrawn')::int as wd
-    from marts.fct_cases where received_at is not null
+    from marts_build.fct_cases where received_at is not null
   union all
   select agency_code, date_trunc('month', completed_at at time zone 'Asia/Ho_Chi_Minh')::date,
          0, 0, 1, (timeliness = 'early')::int, (timeliness = 'on_time')::int, (timeliness = 'late')::int,
          (rating_score is not null)::int, coalesce(rating_score, 0), complaint_count, 0, 0, 0
-    from marts.fct_cases where status = 'completed')
+    from marts_build.fct_cases where status = 'completed')
 select agency_code, month,
        sum(rec)::int as cases_received, sum(ret)::int as cases_returned_first_pass,
        sum(ret)::numeric / nullif(sum(rec), 0) as first_pass_return_rate,

@@ -8,6 +8,7 @@ import pytest
 
 from expectations.config import GateConfig, GateConfigError
 from expectations.interval import DataInterval, IntervalError, volume_reference
+from publish.config import PublishConfig
 
 
 def test_config_from_env_parses_types():
@@ -23,9 +24,10 @@ def test_config_from_env_parses_types():
 
 
 def test_marts_schema_follows_the_build_schema():
-    assert GateConfig.from_env({}).marts_schema == "marts"
-    assert GateConfig.from_env({"MOTCUA_BUILD_SCHEMA": "marts_build"}).marts_schema == "marts_build"
-    assert GateConfig.from_env({"MOTCUA_BUILD_SCHEMA": "marts_build",
+    # by default the gate judges the schema publish copies from, not the one BI reads
+    assert GateConfig.from_env({}).marts_schema == PublishConfig().build_schema == "marts_build"
+    assert GateConfig.from_env({"MOTCUA_BUILD_SCHEMA": "nightly_build"}).marts_schema == "nightly_build"
+    assert GateConfig.from_env({"MOTCUA_BUILD_SCHEMA": "nightly_build",
                                 "MOTCUA_GX_MARTS_SCHEMA": "other"}).marts_schema == "other"
     with pytest.raises(GateConfigError, match="identifier"):
         GateConfig.from_env({"MOTCUA_BUILD_SCHEMA": "x; drop table y"})

@@ -15,7 +15,7 @@ def _names(outcomes) -> set[str]:
 
 
 def test_rate_above_one_blocks(good_db, gate_config):
-    data.execute(good_db, """update marts.kpi_officer_monthly set on_time_rate = 1.5
+    data.execute(good_db, """update marts_build.kpi_officer_monthly set on_time_rate = 1.5
                               where officer_id = 'SKHDT-CB2' and month = date '2026-03-01'""", role="transform")
 
     result = run_gate("marts", GATE_DAY, dbname=good_db, config=gate_config)
@@ -33,13 +33,13 @@ def test_rate_above_one_blocks(good_db, gate_config):
 
 
 def test_marts_are_judged_in_the_build_schema(pg_db, gate_config):
-    # dbt builds into the publishing step's build schema; BI's marts are not touched until the
-    # gate passes. A bad build must block even though the published marts do not exist yet.
+    # The gate judges the schema dbt built into (MOTCUA_BUILD_SCHEMA), not BI's marts: a bad
+    # build must block even though no published marts exist yet.
     data.load_history(pg_db, build_models=False)
-    data.build_stand_in_models(pg_db, marts_schema="marts_build")
-    data.execute(pg_db, "update marts_build.kpi_agency_monthly set on_time_rate = -0.5 "
+    data.build_stand_in_models(pg_db, marts_schema="nightly_build")
+    data.execute(pg_db, "update nightly_build.kpi_agency_monthly set on_time_rate = -0.5 "
                         "where agency_code = 'STNMT' and month = date '2026-02-01'", role="transform")
-    config = replace(gate_config, marts_schema="marts_build")
+    config = replace(gate_config, marts_schema="nightly_build")
 
     result = run_gate("marts", GATE_DAY, dbname=pg_db, config=config)
 
@@ -50,15 +50,15 @@ def test_marts_are_judged_in_the_build_schema(pg_db, gate_config):
                                                   "marts.kpi_officer_daily", "marts.kpi_agency_monthly"}
     with db.connect("auditor", pg_db) as conn:   # the history says which schema was judged
         assert conn.execute("select config ->> 'marts_schema' from quality.gate_runs where run_id = %s",
-                            (result.run_id,)).fetchone() == ("marts_build",)
+                            (result.run_id,)).fetchone() == ("nightly_build",)
 
 
 def test_personal_data_in_a_mart_blocks_without_leaking_it(good_db, gate_config):
     data.execute(good_db, """
-        update marts.fct_cases set procedure_code = 'CCCD 001090012345' where case_id = 'SKHDT-260318-0001';
-        update marts.fct_cases set channel = 'goi 0912 345 678' where case_id = 'SKHDT-260318-0002';
-        alter table marts.kpi_agency_monthly add column applicant_full_name text;
-        alter table marts.kpi_officer_daily add column applicant_id_hmac text""", role="transform")
+        update marts_build.fct_cases set procedure_code = 'CCCD 001090012345' where case_id = 'SKHDT-260318-0001';
+        update marts_build.fct_cases set channel = 'goi 0912 345 678' where case_id = 'SKHDT-260318-0002';
+        alter table marts_build.kpi_agency_monthly add column applicant_full_name text;
+        alter table marts_build.kpi_officer_daily add column applicant_id_hmac text""", role="transform")
 
     result = run_gate("marts", GATE_DAY, dbname=good_db, config=gate_config)
 
@@ -87,15 +87,15 @@ def test_figures_that_do_not_reconcile_block(good_db, gate_config):
     data.execute(good_db, """
         -- a case swapped for an invented one: every total still adds up, only case-level
         -- reconciliation with raw sees it
-        insert into marts.fct_cases select * from marts.fct_cases where case_id = 'SGTVT-260318-0002';
-        update marts.fct_cases set case_id = 'SGTVT-INVENTED' where ctid = (
-            select max(ctid) from marts.fct_cases where case_id = 'SGTVT-260318-0002');
-        delete from marts.fct_cases where case_id = 'SGTVT-260318-0002';
+        insert into marts_build.fct_cases select * from marts_build.fct_cases where case_id = 'SGTVT-260318-0002';
+        update marts_build.fct_cases set case_id = 'SGTVT-INVENTED' where ctid = (
+            select max(ctid) from marts_build.fct_cases where case_id = 'SGTVT-260318-0002');
+        delete from marts_build.fct_cases where case_id = 'SGTVT-260318-0002';
         -- an agency total that no longer matches its cases (nor its officers)
-        update marts.kpi_agency_monthly set cases_received = cases_received + 1,
+        update marts_build.kpi_agency_monthly set cases_received = cases_received + 1,
                first_pass_return_rate = 0 where agency_code = 'SKHDT' and month = date '2026-03-01';
         -- an officer row with nothing in it
-        insert into marts.kpi_officer_monthly (officer_id, agency_code, month, cases_received,
+        insert into marts_build.kpi_officer_monthly (officer_id, agency_code, month, cases_received,
             cases_returned_first_pass, cases_completed, cases_completed_on_time, working_days,
             throughput_per_working_day, ratings_count, complaints_count)
         values ('GHOST-01', 'SGTVT', date '2026-03-01', 0, 0, 0, 0, 22, 0, 0, 0)""", role="transform")

@@ -248,3 +248,31 @@ def test_a_view_left_in_marts_by_an_earlier_in_place_build_is_replaced_by_a_tabl
     assert result.tables["scorecard_officer_monthly"]["table"] == "recreated"
     assert run_sql(night, "select relkind from pg_class where oid = 'marts.scorecard_officer_monthly'::regclass") == [("r",)]
     assert result.tables["scorecard_officer_monthly"]["values"] == {"changed": 0, "added": 2, "removed": 0}
+
+
+def test_the_kpi_membership_is_published_to_audit_with_its_figures_for_auditors_only(night):
+    # Which case counts in which KPI row: the auditor's trace must match the published figures,
+    # so it is published with them (into audit, not marts) and follows the build only on publish.
+    run_sql(night, f"""create table {BUILD}.kpi_case_membership (case_id text not null, measure text not null,
+                           officer_id text, agency_code text not null, activity_date date, month date, value integer);
+                       insert into {BUILD}.kpi_case_membership values
+                           ('C1', 'received', 'O1', 'SKHDT', '2026-03-02', '2026-03-01', 1),
+                           ('C2', 'received', 'O1', 'SKHDT', '2026-03-02', '2026-03-01', 1)""")
+    first = publish(request(), dbname=night, config=CFG)
+
+    members = "select case_id from audit.kpi_case_membership where officer_id = 'O1' order by 1"
+    assert run_sql(night, members, role="auditor") == [("C1",), ("C2",)]
+    assert first.tables["kpi_case_membership"] == {"rows": 2, "table": "created"}
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        run_sql(night, members, role="bi")
+    # evidence, not figures: no value history for it
+    assert run_sql(night, "select count(*) from audit.published_kpi_values where table_name = 'kpi_case_membership'",
+                   role="auditor") == [(0,)]
+
+    # A newer build the gate has not passed yet changes nothing the auditor sees...
+    run_sql(night, f"delete from {BUILD}.kpi_case_membership where case_id = 'C2'")
+    assert run_sql(night, members, role="auditor") == [("C1",), ("C2",)]
+    # ...until it is published.
+    record_gate(night)
+    publish(request(run_id="manual__rerun"), dbname=night, config=CFG)
+    assert run_sql(night, members, role="auditor") == [("C1",)]

@@ -5,7 +5,7 @@
     the build's as-of instant (open cases: their overdue/waiting state moves with time). Empty on
     a full build. -#}
 -- depends_on: {{ ref('int_ingestion_watermark') }}
-{%- set fct = existing_relation('marts', 'fct_cases') %}
+{%- set fct = built_relation('fct_cases') %}
 {%- set recorded = existing_relation('audit', 'dbt_incremental_watermark') %}
 
 {% if incremental_scope_active() -%}

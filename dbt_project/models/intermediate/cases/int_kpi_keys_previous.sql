@@ -3,7 +3,7 @@
     rows (officer-day, agency-month) those cases counted in: a row a case leaves must be
     recomputed too (and dropped when nothing is left in it). Empty on a full build. -#}
 -- depends_on: {{ ref('int_cases_affected') }}
-{%- set membership = existing_relation('audit', 'kpi_case_membership') %}
+{%- set membership = built_relation('kpi_case_membership') %}
 
 {% if incremental_scope_active() and membership is not none -%}
 select distinct officer_id, agency_code, activity_date, month
