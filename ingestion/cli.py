@@ -1,7 +1,7 @@
 """motcua-ingest: migrate the raw layer, create the topic, load events, reconcile.
 
 Examples:
-  motcua-ingest migrate
+  motcua-ingest migrate                      # pending migrations only (--reapply: all, to repair)
   motcua-ingest topic --partitions 12
   motcua-ingest consume --bounded            # catch up to the end offsets seen at start, exit
   motcua-ingest consume                      # continuous; stops cleanly on SIGTERM / Ctrl-C
@@ -15,6 +15,7 @@ import sys
 from datetime import timedelta
 
 from ingestion import db
+from ingestion.migrations import MigrationError
 from ingestion.settings import KafkaSettings
 
 
@@ -28,8 +29,15 @@ def _settings(args) -> KafkaSettings:
 
 
 def cmd_migrate(args) -> int:
-    for name in db.migrate():
+    try:
+        applied = db.migrate(reapply=args.reapply)
+    except MigrationError as exc:
+        print(f"migrate: {exc}", file=sys.stderr)
+        return 2
+    for name in applied:
         print(f"applied {name}")
+    if not applied:
+        print("migrations: up to date")
     return 0
 
 
@@ -83,7 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--topic", help="default: $KAFKA_TOPIC or motcua.case-events")
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("migrate", help="create or update the raw layer").set_defaults(func=cmd_migrate)
+    mig = sub.add_parser("migrate", help="apply the pending migrations of the raw, quality and audit tables")
+    mig.add_argument("--reapply", action="store_true",
+                     help="re-run every (idempotent) migration: restores grants and indexes, e.g. on a copied database")
+    mig.set_defaults(func=cmd_migrate)
     p = sub.add_parser("topic", help="create the topic if missing")
     p.add_argument("--partitions", type=int, default=12)
     p.set_defaults(func=cmd_topic)

@@ -1,4 +1,4 @@
-"""PostgreSQL connections per least-privilege role, and the raw-layer migrations.
+"""PostgreSQL connections per least-privilege role (and the entry point of the migrations).
 
 Host, port and database come from the standard libpq variables (PGHOST, PGPORT, PGDATABASE).
 The user is the project's role for the job (motcua_ingest, ...) unless PGUSER is set, which
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import psycopg
 
+from ingestion import migrations
 from ingestion.settings import load_local_secrets
 
 ROLES = ("owner", "ingest", "transform", "bi", "auditor")
-MIGRATIONS_DIR = Path(__file__).parent / "sql"
 
 
 class DatabaseConfigError(RuntimeError):
@@ -50,11 +50,9 @@ def connect(role: str = "ingest", dbname: str | None = None, autocommit: bool = 
         ) from exc
 
 
-def migrate(dbname: str | None = None) -> list[str]:
-    """Apply every migration in order; each is idempotent, so rerunning is safe."""
-    applied = []
+def migrate(dbname: str | None = None, *, reapply: bool = False,
+            directory: Path | None = None) -> list[str]:
+    """Apply the pending migrations (ingestion/migrations.py); returns the names applied."""
     with connect("owner", dbname, autocommit=True) as conn:
-        for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
-            conn.execute(path.read_text())
-            applied.append(path.name)
-    return applied
+        report = migrations.apply(conn, migrations.discover(directory or migrations.MIGRATIONS_DIR), reapply=reapply)
+    return report.applied

@@ -56,7 +56,7 @@ def prepare(dbname: str, n_cases: int) -> dict:
         conn.execute((Path(__file__).with_name("synth.sql")).read_text(), {"n": n_cases, "day": DAY})
         for name, definition in constraints:
             conn.execute(f'alter table raw.case_events add constraint "{name}" {definition}')
-    db.migrate(dbname)   # recreates the secondary indexes (create index if not exists)
+    db.migrate(dbname, reapply=True)   # recreates the secondary indexes (create index if not exists)
     with db.connect("owner", dbname, autocommit=True) as conn:
         conn.execute("vacuum analyze raw.case_events")
         events = conn.execute("select count(*) from raw.case_events").fetchone()[0]

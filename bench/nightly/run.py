@@ -55,7 +55,7 @@ def recreate(name: str, template: str | None = None) -> None:
     with db.connect("owner", "postgres", autocommit=True) as conn:
         conn.execute(f'drop database if exists "{name}" with (force)')
         conn.execute(f'create database "{name}"' + (f' template "{template}"' if template else ""))
-    db.migrate(name)   # also for a copy: database-level grants (connect, create) are not copied
+    db.migrate(name, reapply=True)   # also for a copy: database-level grants (connect, create) are not copied
 
 
 def drop(name: str) -> None:
