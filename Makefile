@@ -11,7 +11,7 @@ help:  ## list the targets
 
 setup: $(STAMP)  ## install system packages, the Kafka jars and the Python virtualenv
 
-$(STAMP): requirements.txt pyproject.toml services/pom.xml scripts/setup.sh
+$(STAMP): requirements.txt pyproject.toml services/pom.xml scripts/setup.sh expectations/docs_assets/package-lock.json
 	bash scripts/setup.sh
 	@mkdir -p .local && touch $(STAMP)
 

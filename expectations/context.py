@@ -30,6 +30,7 @@ from great_expectations.data_context.types.base import (  # noqa: E402
 from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier  # noqa: E402
 
 from expectations.config import GateConfig  # noqa: E402
+from expectations.docs_offline import make_offline  # noqa: E402
 from expectations.redact import redact_suite_result  # noqa: E402
 from expectations.suites import SuiteSpec  # noqa: E402
 from ingestion import db  # noqa: E402
@@ -43,7 +44,8 @@ class UpdateDataDocsOnceAction(UpdateDataDocsAction):
 
     The stock action rebuilds the site (and its index) once per validation result: with one
     suite per mart table that is most of the gate's run time. Same output, one build. It also
-    redacts personal-data-looking samples first (expectations.redact).
+    redacts personal-data-looking samples first (expectations.redact), and makes the site
+    self-contained afterwards (expectations.docs_offline: no CDN, so it works offline).
     """
 
     type: Literal["motcua_update_data_docs_once"] = "motcua_update_data_docs_once"
@@ -56,6 +58,9 @@ class UpdateDataDocsOnceAction(UpdateDataDocsAction):
             store.set(key=rid, value=result)
         suites = {ExpectationSuiteIdentifier(name=r.suite_name) for r in checkpoint_result.run_results.values()}
         self._build_data_docs(site_names=self.site_names, resource_identifiers=ids + sorted(suites, key=str))
+        sites = self._resolve_context().context.variables.data_docs_sites or {}
+        for name in self.site_names or list(sites):
+            make_offline(Path(sites[name]["store_backend"]["base_directory"]))
         return {rid: {s["site_name"]: s["site_url"] for s in
                       self._get_docs_sites_urls(resource_identifier=rid, site_names=self.site_names)}
                 for rid in ids}
@@ -80,6 +85,13 @@ def make_context(cfg: GateConfig):
     defaults.stores[defaults.validation_results_store_name]["store_backend"] = {
         "class_name": "TupleFilesystemStoreBackend",
         "base_directory": str(cfg.gx_state_dir / "validations"),
+    }
+    # Suites persist too: the site builder drops the pages of suites its store does not know, so
+    # with an in-memory store a marts-only run deleted the raw and staging suite pages the index
+    # still links to. Each run rewrites the suites it validates (add_or_update).
+    defaults.stores[defaults.expectations_store_name]["store_backend"] = {
+        "class_name": "TupleFilesystemStoreBackend",
+        "base_directory": str(cfg.gx_state_dir / "expectations"),
     }
     project = DataContextConfig(
         store_backend_defaults=defaults,
@@ -122,7 +134,7 @@ def run_checkpoint(context, specs: list[SuiteSpec], url: str, name: str, run_nam
         else:
             asset = source.add_query_asset(spec.asset_name, query=spec.query)
         batch = asset.add_batch_definition_whole_table("whole")
-        suite = context.suites.add(gx.ExpectationSuite(name=spec.name, expectations=spec.expectations))
+        suite = context.suites.add_or_update(gx.ExpectationSuite(name=spec.name, expectations=spec.expectations))
         definitions.append(context.validation_definitions.add(
             gx.ValidationDefinition(name=spec.name, data=batch, suite=suite)))
     checkpoint = context.checkpoints.add(gx.Checkpoint(

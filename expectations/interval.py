@@ -3,7 +3,9 @@
 Raw and staging checks look at the events that arrived that day (ingested in it);
 the volume band compares the day with earlier days of the same kind (working vs non-working
 per `workcal`, so a Sunday or Tết is compared with other days off, not with busy Mondays).
-Marts checks cover the whole published marts, which are rebuilt in full every night.
+Marts checks cover the whole build about to be published (every table, every month).
+With nightly batch ingestion (no continuous loader), the events of day D arrive on the next
+night's run and are judged with the arrivals of D+1: each event is still judged exactly once.
 """
 from __future__ import annotations
 

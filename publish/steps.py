@@ -47,11 +47,11 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _run(cmd: list[str], *, cwd: Path, timeout: float) -> tuple[int, str]:
+def _run(cmd: list[str], *, cwd: Path, timeout: float, extra_env: dict[str, str] | None = None) -> tuple[int, str]:
     """Run a command, echoing its output into the task log as it comes; return (rc, output)."""
-    log.info("running: %s", " ".join(cmd))
+    log.info("running: %s%s", " ".join(cmd), "".join(f" ({k}={v})" for k, v in (extra_env or {}).items()))
     lines: list[str] = []
-    with subprocess.Popen(cmd, cwd=cwd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    with subprocess.Popen(cmd, cwd=cwd, env={**_env(), **(extra_env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, bufsize=1) as proc:
         deadline = time.monotonic() + timeout
         assert proc.stdout is not None
@@ -129,7 +129,7 @@ def ensure_staging(as_of: str, target: Path | None = None) -> bool:
     log.info("staging views missing (first run on this database): building them with dbt first")
     target = target or dbt_target_path()
     target.mkdir(parents=True, exist_ok=True)
-    rc, out = _run(_dbt("run", "--select", "path:models/staging", as_of=as_of, target=target), cwd=DBT_PROJECT,
+    rc, out = _run(_dbt("run", "--select", "path:models/staging", target=target), extra_env=_as_of(as_of), cwd=DBT_PROJECT,
                    timeout=1800)
     if rc != 0:
         parsed = read_run_results(target)
@@ -138,12 +138,15 @@ def ensure_staging(as_of: str, target: Path | None = None) -> bool:
 
 
 # -------------------------------------------------------------------------------------------- dbt
-def _dbt(*args: str, as_of: str | None, target: Path) -> list[str]:
-    cmd = [str(Path(sys.executable).with_name("dbt")), *args, "--profiles-dir", str(DBT_PROJECT),
-           "--project-dir", str(DBT_PROJECT), "--target-path", str(target), "--log-path", str(target / "logs")]
-    if as_of:
-        cmd += ["--vars", f'{{"as_of": "{as_of}"}}']
-    return cmd
+def _dbt(*args: str, target: Path) -> list[str]:
+    return [str(Path(sys.executable).with_name("dbt")), *args, "--profiles-dir", str(DBT_PROJECT),
+            "--project-dir", str(DBT_PROJECT), "--target-path", str(target), "--log-path", str(target / "logs")]
+
+
+def _as_of(as_of: str | None) -> dict[str, str]:
+    """The build's as-of instant, through the environment: a --vars value that changes every
+    night would make dbt re-parse the whole project each night (partial parsing keys on vars)."""
+    return {"MOTCUA_AS_OF": as_of} if as_of else {}
 
 
 def classify_dbt_failure(rc: int, output: str, results: list[dict] | None) -> Exception:
@@ -171,7 +174,7 @@ def dbt_build(as_of: str, target: Path | None = None, extra_args: tuple[str, ...
     target.mkdir(parents=True, exist_ok=True)
     (target / "run_results.json").unlink(missing_ok=True)     # never read a previous run's results
     timeout = float(os.environ.get("MOTCUA_DBT_TIMEOUT_SECONDS", "7200"))
-    rc, out = _run(_dbt("build", "--exclude-resource-type", "unit_test", *extra_args, as_of=as_of, target=target),
+    rc, out = _run(_dbt("build", "--exclude-resource-type", "unit_test", *extra_args, target=target), extra_env=_as_of(as_of),
                    cwd=DBT_PROJECT, timeout=timeout)
     parsed = read_run_results(target)
     if rc != 0:
@@ -184,7 +187,7 @@ def dbt_build(as_of: str, target: Path | None = None, extra_args: tuple[str, ...
 def dbt_docs(as_of: str, target: Path | None = None) -> Path:
     """`dbt docs generate` from the build's manifest (no recompilation); static_index.html opens from disk."""
     target = target or dbt_target_path()
-    rc, out = _run(_dbt("docs", "generate", "--no-compile", "--static", as_of=as_of, target=target),
+    rc, out = _run(_dbt("docs", "generate", "--no-compile", "--static", target=target), extra_env=_as_of(as_of),
                    cwd=DBT_PROJECT, timeout=1800)
     if rc != 0:
         raise (TransientFailure if _OUTAGE.search(out) else PermanentFailure)(f"dbt docs generate exited {rc}")

@@ -26,6 +26,15 @@
         count({{ alias }}.measure)::int as membership_rows
 {% endmacro %}
 
+{#- Agency-only counts (OpenCPS): month-end states of open cases, withdrawals, officers involved. -#}
+{% macro agency_state_counts(alias='membership') -%}
+        {{ measure_sum('open_within_deadline', alias) }}::int as open_within_deadline,
+        {{ measure_sum('open_overdue', alias) }}::int as open_overdue,
+        {{ measure_sum('waiting_for_applicant', alias) }}::int as waiting_for_applicant,
+        {{ measure_sum('withdrawn', alias) }}::int as withdrawn,
+        count(distinct {{ alias }}.officer_id)::int as officers_count
+{%- endmacro %}
+
 {#- Rates computed from the counts above (column names of membership_counts). -#}
 {% macro kpi_rates() %}
         {{ rate('cases_returned_first_pass', 'cases_received') }} as first_pass_return_rate,

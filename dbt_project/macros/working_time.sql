@@ -83,3 +83,14 @@
   case when {{ agency_code }} in (select calendar_key from {{ ref('int_calendar_days') }} where calendar_key <> '*')
        then {{ agency_code }} else '*' end
 {%- endmacro %}
+
+{#- Working days of the agency's calendar in the whole month starting `month_expr` (a scalar
+    subquery: the monthly KPI tables' working_days). -#}
+{% macro working_days_in_month(agency_code, month_expr) -%}
+  (
+            select count(*) filter (where calendar.is_working_day)
+            from {{ ref('int_calendar_days') }} as calendar
+            where calendar.calendar_key = {{ calendar_key_for(agency_code) }}
+              and calendar.month = {{ month_expr }}
+        )::int
+{%- endmacro %}

@@ -35,11 +35,7 @@ counted as (
     cross join lateral (
     select
         {{ membership_counts('membership') }},
-        {{ measure_sum('open_within_deadline') }}::int as open_within_deadline,
-        {{ measure_sum('open_overdue') }}::int as open_overdue,
-        {{ measure_sum('waiting_for_applicant') }}::int as waiting_for_applicant,
-        {{ measure_sum('withdrawn') }}::int as withdrawn,
-        count(distinct membership.officer_id)::int as officers_count
+        {{ agency_state_counts('membership') }}
     from {{ ref('kpi_case_membership') }} as membership
     where membership.agency_code = keys.agency_code
       and membership.month = keys.month
@@ -53,11 +49,7 @@ counted as (
         membership.agency_code,
         membership.month,
         {{ membership_counts('membership') }},
-        {{ measure_sum('open_within_deadline') }}::int as open_within_deadline,
-        {{ measure_sum('open_overdue') }}::int as open_overdue,
-        {{ measure_sum('waiting_for_applicant') }}::int as waiting_for_applicant,
-        {{ measure_sum('withdrawn') }}::int as withdrawn,
-        count(distinct membership.officer_id)::int as officers_count
+        {{ agency_state_counts('membership') }}
     from {{ ref('kpi_case_membership') }} as membership
     group by 1, 2
 
@@ -68,12 +60,7 @@ with_calendar as (
 
     select
         counted.*,
-        (
-            select count(*) filter (where calendar.is_working_day)
-            from {{ ref('int_calendar_days') }} as calendar
-            where calendar.calendar_key = {{ calendar_key_for('counted.agency_code') }}
-              and calendar.month = counted.month
-        )::int as working_days
+        {{ working_days_in_month('counted.agency_code', 'counted.month') }} as working_days
     from counted
 
 ),

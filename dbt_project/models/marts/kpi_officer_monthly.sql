@@ -71,12 +71,7 @@ with_calendar as (
 
     select
         summed.*,
-        (
-            select count(*) filter (where calendar.is_working_day)
-            from {{ ref('int_calendar_days') }} as calendar
-            where calendar.calendar_key = {{ calendar_key_for('summed.agency_code') }}
-              and calendar.month = summed.month
-        )::int as working_days
+        {{ working_days_in_month('summed.agency_code', 'summed.month') }} as working_days
     from summed
 
 ),
