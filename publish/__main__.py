@@ -35,7 +35,7 @@ def cmd_run(args) -> int:
         gate_summary={"dbt": run.as_json()} if run else {},
     )
     try:
-        result = publish(request, config=PublishConfig.from_env())
+        result = publish(request, config=PublishConfig.from_env(), full=args.full)
     except DataGateBlocked as exc:
         print(f"not published: {exc}", file=sys.stderr)
         return 3
@@ -73,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("run", help="publish the build of one night (after its marts gate passed)")
     p.add_argument("--date", required=True, help="the night, local date YYYY-MM-DD")
     p.add_argument("--run-id", help="recorded as the publication's run id (default manual:<user>)")
+    p.add_argument("--full", action="store_true",
+                   help="copy and compare every row, not only the cases dbt queued since the last publication")
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("show", help="list publications up to an instant")
     p.add_argument("--at", help="ISO instant (default now)")

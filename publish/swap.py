@@ -1,7 +1,8 @@
 """Copy the built tables into their published schemas, inside the caller's transaction.
 
-Truncate + insert per table, all in the publishing transaction: BI sees either the previous
-publication or the new one, never a mix (its queries wait for the commit, at most seconds).
+All in the publishing transaction: BI sees either the previous publication or the new one, never
+a mix (its queries wait for the commit, at most seconds). Either every table is refilled
+(truncate + insert), or only the rows in the publication's scope are replaced (publish/scope.py).
 A missing published table is created with the build table's columns, indexes and comments and
 granted to its readers; one whose columns changed (a new contract version) is recreated.
 """
@@ -15,6 +16,7 @@ from psycopg import sql
 from publish.catalog import TableSpec, table_columns
 from publish.config import Destination
 from publish.errors import PublishError
+from publish.scope import PublishScope, key_match, keyable, keys_table
 
 log = logging.getLogger(__name__)
 
@@ -72,15 +74,38 @@ def ensure_table(conn: psycopg.Connection, build_schema: str, spec: TableSpec) -
     return action
 
 
-def copy_tables(conn: psycopg.Connection, build_schema: str, specs: list[TableSpec]) -> dict[str, str]:
-    """Replace every published table's rows by the build's (caller commits)."""
+def prepare_tables(conn: psycopg.Connection, build_schema: str, specs: list[TableSpec]) -> dict[str, str]:
+    """Published schemas and tables ready for the build's rows; returns what was done per table."""
     for dest in {s.destination for s in specs}:
         ensure_schema(conn, dest)
-    actions = {spec.name: ensure_table(conn, build_schema, spec) for spec in specs}
-    conn.execute(sql.SQL("truncate {}").format(
-        sql.SQL(", ").join(_ident(s.destination.schema, s.name) for s in specs)))
+    return {spec.name: ensure_table(conn, build_schema, spec) for spec in specs}
+
+
+def copy_rows(conn: psycopg.Connection, build_schema: str, specs: list[TableSpec],
+              scope: PublishScope) -> dict[str, dict[str, int]]:
+    """Replace the published rows in scope by the build's (caller commits, after prepare_tables).
+
+    Returns per table {"rows": n} when it was refilled whole, else {"replaced": deleted,
+    "copied": inserted}: counting a whole table would cost what the scope saves."""
+    whole = [s for s in specs if scope.full or not keyable(s)]
+    if whole:
+        conn.execute(sql.SQL("truncate {}").format(
+            sql.SQL(", ").join(_ident(s.destination.schema, s.name) for s in whole)))
+    counts: dict[str, dict[str, int]] = {}
     for spec in specs:
         cols = sql.SQL(", ").join(sql.Identifier(c) for c in spec.column_names)
-        conn.execute(sql.SQL("insert into {dst} ({cols}) select {cols} from {src}").format(
-            dst=_ident(spec.destination.schema, spec.name), src=_ident(build_schema, spec.name), cols=cols))
-    return actions
+        dst, src = _ident(spec.destination.schema, spec.name), _ident(build_schema, spec.name)
+        if spec in whole:
+            cur = conn.execute(sql.SQL("insert into {dst} ({cols}) select {cols} from {src}").format(
+                dst=dst, src=src, cols=cols))
+            counts[spec.name] = {"rows": cur.rowcount}
+            continue
+        keys = sql.Identifier(keys_table(spec))
+        deleted = conn.execute(sql.SQL("delete from {dst} as d using {keys} as k where {match}").format(
+            dst=dst, keys=keys, match=key_match(spec, "d", "k"))).rowcount
+        src_cols = sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in spec.column_names)
+        copied = conn.execute(sql.SQL(
+            "insert into {dst} ({cols}) select {src_cols} from {src} as s join {keys} as k on {match}").format(
+            dst=dst, cols=cols, src_cols=src_cols, src=src, keys=keys, match=key_match(spec, "s", "k"))).rowcount
+        counts[spec.name] = {"replaced": deleted, "copied": copied}
+    return counts

@@ -99,8 +99,9 @@ def time_publish(dbname: str, as_of: datetime, timing: Timing) -> None:
     began = time.perf_counter()
     result = publish(request, dbname=dbname, config=PublishConfig(build_schema=BUILD_SCHEMA), require_gate=False)
     timing.publish = time.perf_counter() - began
-    rows = {name: t["rows"] for name, t in result.tables.items()}
-    print(f"    publish: {timing.publish:.1f} s, {result.revisions:,} revised values, rows {rows}", flush=True)
+    rows = {name: t.get("rows", f"{t.get('copied')} copied") for name, t in result.tables.items()}
+    scope = "everything" if result.scope.full else f"{result.scope.cases:,} queued cases"
+    print(f"    publish: {timing.publish:.1f} s ({scope}), {result.revisions:,} revised values, rows {rows}", flush=True)
 
 
 def history_loaded(dbname: str) -> bool:
@@ -155,6 +156,7 @@ def extra_nights(label: str, n_cases: int, per_day: int, nights: int) -> list[Ti
     """More nights on a kept bench database (after a full run): one new day each, then the
     incremental run. Later nights measure a warm, steady state."""
     dbname = f"motcua_bench_{label}"
+    db.migrate(dbname)   # a database kept by an older version may lack later migrations
     with db.connect("ingest", dbname) as conn:
         last = conn.execute("select max((occurred_at at time zone 'Asia/Ho_Chi_Minh')::date) from raw.case_events").fetchone()[0]
     timings = []

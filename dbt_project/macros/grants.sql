@@ -2,12 +2,11 @@
     only the published marts (publish fills them) and the KPI catalogue seeds there; the build
     schema, where dbt puts the figures before the gate has judged them, is the auditor's only. -#}
 {% macro grant_schema_usage() %}
-{%- set build_schema = graph.nodes['model.' ~ project_name ~ '.fct_cases'].schema if execute else 'marts_build' -%}
 do $$
 declare s record;
 begin
   for s in select * from (values ('marts', 'motcua_bi'), ('marts', 'motcua_auditor'),
-                                 ('{{ build_schema }}', 'motcua_auditor'),
+                                 ('{{ build_schema() }}', 'motcua_auditor'),
                                  ('staging', 'motcua_auditor'), ('intermediate', 'motcua_auditor'),
                                  ('audit', 'motcua_auditor')) as g(schema_name, role_name)
   loop

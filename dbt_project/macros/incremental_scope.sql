@@ -8,6 +8,11 @@
   {{ return(rel is not none and rel.is_table) }}
 {% endmacro %}
 
+{#- The schema the marts are built into (MOTCUA_BUILD_SCHEMA via dbt_project.yml), from the graph. -#}
+{% macro build_schema() %}
+  {{ return(graph.nodes['model.' ~ project_name ~ '.fct_cases'].schema if execute else 'marts_build') }}
+{% endmacro %}
+
 {#- The relation a model of this project was built into (wherever its +schema puts it, e.g. the
     build schema), looked up without ref(); none when it does not exist yet. -#}
 {% macro built_relation(model_name) %}

@@ -23,7 +23,26 @@
     grant select on {{ watermark_relation() }} to motcua_auditor;
     insert into {{ watermark_relation() }} (ingested_upto, as_of, invocation_id)
     select ingested_upto, as_of, '{{ invocation_id }}' from intermediate.int_ingestion_watermark;
+    {{ publish_queue_sql() }}
   {%- else %}
     select 1  -- the incremental chain did not run completely: the watermark stays where it was
   {%- endif %}
+{% endmacro %}
+
+{#- The publish queue: which cases this build recomputed, for `python -m publish` to copy only
+    what changed since the last publication (a NULL case_id: everything was rebuilt). Filled in
+    the same statement batch as the watermark, so it holds exactly the completed chains; publish
+    deletes the entries it has copied into marts. -#}
+{% macro publish_queue_relation() -%}{{ build_schema() }}.publish_queue{%- endmacro %}
+
+{% macro publish_queue_sql() %}
+    create table if not exists {{ publish_queue_relation() }} (
+        invocation_id text not null, queued_at timestamptz not null default now(), case_id text);
+    create index if not exists publish_queue_case_id_idx on {{ publish_queue_relation() }} (case_id);
+    grant select on {{ publish_queue_relation() }} to motcua_auditor;
+    insert into {{ publish_queue_relation() }} (invocation_id, case_id)
+    select '{{ invocation_id }}', null from intermediate.int_ingestion_watermark where is_full_build
+    union all
+    select '{{ invocation_id }}', affected.case_id from intermediate.int_cases_affected as affected
+     where not (select is_full_build from intermediate.int_ingestion_watermark);
 {% endmacro %}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from ingestion import db
+from publish import PublishConfig, PublishRequest, publish
 from tests.dbt.dbt_runner import BUILD_SCHEMA, run_dbt
 from tests.dbt.events import VN, insert_events
 from tests.dbt.simulated import simulate
@@ -31,10 +32,31 @@ def scalar(dbname: str, sql: str):
         return conn.execute(sql).fetchone()[0]
 
 
+def publish_night(dbname: str, night: date):
+    instant = night_instant(night)
+    return publish(PublishRequest(run_id=f"night-{night}", local_date=night, interval_start=instant - timedelta(days=1),
+                                  interval_end=instant),
+                   dbname=dbname, config=PublishConfig(build_schema=BUILD_SCHEMA), require_gate=False)
+
+
+def assert_published_equals_build(dbname: str) -> None:
+    """What BI and auditors read, copied publication by publication, is the build, row for row."""
+    differences = {}
+    with db.connect("transform", dbname) as conn:
+        for table in TABLES:
+            name = table.split(".")[1]
+            published = f"audit.{name}" if name == "kpi_case_membership" else f"marts.{name}"
+            one = conn.execute(f"select count(*) from (select * from {table} except all select * from {published}) d").fetchone()[0]
+            other = conn.execute(f"select count(*) from (select * from {published} except all select * from {table}) d").fetchone()[0]
+            if one or other:
+                differences[name] = (one, other)
+    assert differences == {}, f"published != build (rows only in build, only published): {differences}"
+
+
 def test_incremental_equals_full_refresh(module_db, dbt_target):
     arrivals = simulate(days=20)
     loaded = 0
-    affected_per_night = []
+    affected_per_night, queued_per_night, scopes = [], [], []
     previous = date.min
     for night in NIGHTS:
         batch = [a for a in arrivals if previous < a.day <= night]
@@ -44,8 +66,19 @@ def test_incremental_equals_full_refresh(module_db, dbt_target):
         loaded += len(batch)
         run_dbt(module_db, *NIGHTLY, target_path=dbt_target, as_of=night_instant(night).isoformat())
         affected_per_night.append(scalar(module_db, "select count(*) from intermediate.int_cases_affected"))
+        # dbt queues exactly the cases it recomputed (a NULL: everything) for the next publication
+        queued_per_night.append(scalar(module_db, f"select count(case_id) || '/' || count(*) from {BUILD_SCHEMA}.publish_queue"))
+        if night != NIGHTS[1]:    # night 2's build waits for night 3's publication (a blocked night)
+            scopes.append(publish_night(module_db, night).scope)
         previous = night
     assert loaded == len(arrivals)
+    assert queued_per_night[0] == "0/1"
+    a = affected_per_night    # the queue holds every night since the last publication
+    assert queued_per_night[1:] == [f"{a[1]}/{a[1]}", f"{a[1] + a[2]}/{a[1] + a[2]}", f"{a[3]}/{a[3]}"]
+    # after the first (full) publication, each one copies only the cases queued since the last
+    assert [s.full for s in scopes] == [True, False, False]
+    assert scopes[1].cases >= affected_per_night[2] and len(scopes[1].invocations) == 2
+    assert_published_equals_build(module_db)
 
     total_cases = scalar(module_db, f"select count(*) from {BUILD_SCHEMA}.fct_cases")
     # after the first (full) run, each night recomputes only some cases, never all of them

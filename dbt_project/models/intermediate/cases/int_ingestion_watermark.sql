@@ -2,7 +2,8 @@
 {#- The newest raw ingested_at when this run started. Recorded as the incremental watermark by
     the on-run-end hook only when the whole chain of incremental models succeeded, so a failed or
     interrupted run is redone by the next one (macros/watermark.sql). Only events newer than the
-    previous watermark are read (BRIN range on ingested_at): the cost does not grow with history. -#}
+    previous watermark are read (BRIN range on ingested_at): the cost does not grow with history.
+    is_full_build tells the publish queue (macros/watermark.sql) whether this run rebuilt everything. -#}
 {%- set recorded = existing_relation('audit', 'dbt_incremental_watermark') %}
 
 {% if recorded is not none and not flags.FULL_REFRESH -%}
@@ -18,8 +19,10 @@ select
          where events.ingested_at > (select ingested_upto from previous)),
         (select ingested_upto from previous)
     ) as ingested_upto,
-    {{ as_of() }} as as_of
+    {{ as_of() }} as as_of,
+    {{ not incremental_scope_active() }} as is_full_build
 {%- else -%}
-select max(ingested_at) as ingested_upto, {{ as_of() }} as as_of
+select max(ingested_at) as ingested_upto, {{ as_of() }} as as_of,
+       {{ not incremental_scope_active() }} as is_full_build
 from {{ source('motcua', 'case_events') }}
 {%- endif %}
