@@ -75,19 +75,32 @@ def keys_table(spec: TableSpec) -> str:
     return CASES if spec.name in BY_CASE else f"publish_keys_{spec.name}"[:63]
 
 
+TOUCHED = "publish_touched_membership"  # pg_temp: the queued cases' membership rows, before and after
+
+
+def _stage_touched_membership(conn: psycopg.Connection, build_schema: str, published_membership: str) -> None:
+    """Read the queued cases' membership rows once (published = before, build = after)."""
+    if conn.execute("select to_regclass(%s)", (f"pg_temp.{TOUCHED}",)).fetchone()[0] is not None:
+        return
+    cols = sql.SQL(", ").join(sql.Identifier(c) for c in MEMBERSHIP_KEY_COLUMNS)
+    union = sql.SQL(" union all ").join(
+        sql.SQL("select {cols} from {src} where case_id in (select case_id from {cases})").format(
+            cols=cols, src=src, cases=sql.Identifier(CASES))
+        for src in (sql.Identifier(*published_membership.split(".")), sql.Identifier(build_schema, MEMBERSHIP)))
+    conn.execute(sql.SQL("create temporary table {} on commit drop as {}").format(sql.Identifier(TOUCHED), union))
+
+
 def stage_touched_keys(conn: psycopg.Connection, build_schema: str, published_membership: str,
                        spec: TableSpec) -> int:
     """The table's keys the queued cases count in, before (published) or after (built)."""
+    _stage_touched_membership(conn, build_schema, published_membership)
     grain = spec.grain or ()
-    cols = sql.SQL(", ").join(sql.Identifier(g) for g in grain)
-    not_null = sql.SQL(" and ").join(sql.SQL("{} is not null").format(sql.Identifier(g)) for g in grain)
-    sources = [sql.Identifier(*published_membership.split(".")), sql.Identifier(build_schema, MEMBERSHIP)]
-    union = sql.SQL(" union ").join(
-        sql.SQL("select {cols} from {src} where case_id in (select case_id from {cases}) and {nn}").format(
-            cols=cols, src=src, cases=sql.Identifier(CASES), nn=not_null)
-        for src in sources)
     name = keys_table(spec)
-    conn.execute(sql.SQL("create temporary table {} on commit drop as {}").format(sql.Identifier(name), union))
+    conn.execute(sql.SQL("create temporary table {name} on commit drop as "
+                         "select distinct {cols} from {touched} where {not_null}").format(
+        name=sql.Identifier(name), cols=sql.SQL(", ").join(sql.Identifier(g) for g in grain),
+        touched=sql.Identifier(TOUCHED),
+        not_null=sql.SQL(" and ").join(sql.SQL("{} is not null").format(sql.Identifier(g)) for g in grain)))
     conn.execute(sql.SQL("analyze {}").format(sql.Identifier(name)))
     return conn.execute(sql.SQL("select count(*) from {}").format(sql.Identifier(name))).fetchone()[0]
 
