@@ -28,7 +28,7 @@ def conninfo(role: str = "ingest", dbname: str | None = None) -> str:
     load_local_secrets()
     params = {
         "host": os.environ.get("PGHOST", "127.0.0.1"),
-        "port": os.environ.get("PGPORT", "55432"),
+        "port": os.environ.get("PGPORT", "25432"),
         "dbname": dbname or os.environ.get("PGDATABASE", "motcua"),
         "user": os.environ.get("PGUSER") or f"motcua_{role}",
         "application_name": f"motcua-{role}",

@@ -3,7 +3,7 @@
 PROJECT_ROOT="${PROJECT_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 STATE_DIR="${MOTCUA_STATE_DIR:-$PROJECT_ROOT/.local}"
 export PGHOST="${PGHOST:-127.0.0.1}"
-export PGPORT="${PGPORT:-55432}"
+export PGPORT="${PGPORT:-25432}"   # below 32768: never an ephemeral client port
 export PGDATABASE="${PGDATABASE:-motcua}"
 KAFKA_PORT="${KAFKA_PORT:-19092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"

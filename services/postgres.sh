@@ -106,7 +106,8 @@ up() {
   mkdir -p "$SOCKET_DIR"; chown postgres: "$SOCKET_DIR"
   [ -f "$PGDATA_DIR/PG_VERSION" ] || init_cluster
   info "starting PostgreSQL on $PGHOST:$PGPORT (log: $LOG)"
-  as_postgres "'$PG_BIN/pg_ctl' -D '$PGDATA_DIR' -l '$LOG' -w -t '$SERVICE_WAIT_SECONDS' start >/dev/null" \
+  # -p on the command line: PGPORT wins over the port written at initdb, so changing it takes effect
+  as_postgres "'$PG_BIN/pg_ctl' -D '$PGDATA_DIR' -l '$LOG' -w -t '$SERVICE_WAIT_SECONDS' -o '-p $PGPORT' start >/dev/null" \
     || die "PostgreSQL did not start within ${SERVICE_WAIT_SECONDS}s: see $LOG"
   bootstrap_database
   info "PostgreSQL is up; database '$PGDATABASE', roles motcua_{owner,ingest,transform,bi,auditor}"
