@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 import psycopg
 
-from publish.config import AUDIT_TABLES, CONTRACT_TABLES, KPI_GRAINS, Destination, destination, is_extra_published_table
+from publish.config import (
+    AUDIT_TABLES, CONTRACT_TABLES, KPI_GRAINS, MARTS, Destination, destination, is_extra_published_table,
+)
 from publish.errors import PublishError
 
 # Column types whose values are figures (booleans are the met/not-met flags, recorded as 1/0).
@@ -30,7 +32,7 @@ class TableSpec:
     name: str
     columns: tuple[Column, ...]
     grain: tuple[str, ...] | None      # None: published, but no value history (fct_cases, seeds)
-    destination: Destination = destination("")
+    destination: Destination = MARTS   # where it is published (the KPI membership: audit)
 
     @property
     def column_names(self) -> tuple[str, ...]:

@@ -28,3 +28,20 @@ def test_publishing_by_hand_needs_a_passing_gate_and_then_shows_up(pg_db, env_fo
 
     shown = cli(env, "show")
     assert shown.returncode == 0 and "night 2026-03-02  published" in shown.stdout
+
+
+def test_full_republishes_everything_although_the_queue_names_one_case(pg_db, env_for, tmp_path):
+    create_build(pg_db)
+    env = env_for(MOTCUA_BUILD_SCHEMA=BUILD, MOTCUA_DBT_TARGET_PATH=str(tmp_path))
+    record_gate(pg_db)
+    assert cli(env, "run", "--date", NIGHT.isoformat()).returncode == 0    # no queue yet: everything
+    run_sql(pg_db, f"""create table {BUILD}.publish_queue (invocation_id text not null,
+                           queued_at timestamptz not null default now(), case_id text);
+                       insert into {BUILD}.publish_queue (invocation_id, case_id) values ('inv-2', 'C3')""")
+
+    done = cli(env, "run", "--date", NIGHT.isoformat(), "--full")
+
+    assert done.returncode == 0, done.stderr
+    assert "scope: everything (asked for (--full))" in done.stdout
+    assert "fct_cases: 3 rows (kept)" in done.stdout
+    assert run_sql(pg_db, f"select count(*) from {BUILD}.publish_queue") == [(0,)]
