@@ -35,11 +35,28 @@
     deletes the entries it has copied into marts. -#}
 {% macro publish_queue_relation() -%}{{ build_schema() }}.publish_queue{%- endmacro %}
 
-{% macro publish_queue_sql() %}
+{% macro create_publish_queue_sql() %}
     create table if not exists {{ publish_queue_relation() }} (
         invocation_id text not null, queued_at timestamptz not null default now(), case_id text);
     create index if not exists publish_queue_case_id_idx on {{ publish_queue_relation() }} (case_id);
     grant select on {{ publish_queue_relation() }} to motcua_auditor;
+{% endmacro %}
+
+{#- on-run-start: a run that rebuilds everything queues "everything" before it touches a table, so
+    a full refresh that fails half-way (tables replaced, the chain incomplete, nothing queued at
+    the end) still makes the next publication copy everything. -#}
+{% macro queue_full_build_at_start() %}
+  {%- if execute and (flags.FULL_REFRESH or built_relation('fct_cases') is none) %}
+    create schema if not exists {{ build_schema() }};
+    {{ create_publish_queue_sql() }}
+    insert into {{ publish_queue_relation() }} (invocation_id, case_id) values ('{{ invocation_id }}', null);
+  {%- else %}
+    select 1  -- an incremental run queues its cases when its chain completes (on-run-end)
+  {%- endif %}
+{% endmacro %}
+
+{% macro publish_queue_sql() %}
+    {{ create_publish_queue_sql() }}
     insert into {{ publish_queue_relation() }} (invocation_id, case_id)
     select '{{ invocation_id }}', null from intermediate.int_ingestion_watermark where is_full_build
     union all

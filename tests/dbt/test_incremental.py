@@ -72,7 +72,7 @@ def test_incremental_equals_full_refresh(module_db, dbt_target):
             scopes.append(publish_night(module_db, night).scope)
         previous = night
     assert loaded == len(arrivals)
-    assert queued_per_night[0] == "0/1"
+    assert queued_per_night[0] == "0/2"     # "everything", queued when the run starts and when it completes
     a = affected_per_night    # the queue holds every night since the last publication
     assert queued_per_night[1:] == [f"{a[1]}/{a[1]}", f"{a[1] + a[2]}/{a[1] + a[2]}", f"{a[3]}/{a[3]}"]
     # after the first (full) publication, each one copies only the cases queued since the last
@@ -106,3 +106,17 @@ def test_incremental_equals_full_refresh(module_db, dbt_target):
             if only_incremental or only_full:
                 differences[table] = (only_incremental, only_full, rows)
     assert differences == {}, f"incremental != full refresh (rows only in incremental, only in full, total): {differences}"
+
+
+def test_a_full_refresh_that_stops_half_way_still_makes_the_next_publication_full(module_db, dbt_target):
+    # After the module's nights the queue is consumed by a publication; then only the first model
+    # of a full refresh runs (as if the run died after it): nothing completes, yet the queue says
+    # "everything", so the next publication cannot miss rows the full refresh replaced.
+    publish_night(module_db, NIGHTS[-1] + timedelta(days=1))
+    assert scalar(module_db, f"select count(*) from {BUILD_SCHEMA}.publish_queue") == 0
+
+    run_dbt(module_db, "run", "--full-refresh", "--select", "int_ingestion_watermark", target_path=dbt_target,
+            as_of=night_instant(NIGHTS[-1] + timedelta(days=1)).isoformat())
+
+    assert scalar(module_db, f"select count(*) || '/' || count(case_id) from {BUILD_SCHEMA}.publish_queue") == "1/0"
+    assert publish_night(module_db, NIGHTS[-1] + timedelta(days=2)).scope.full
