@@ -72,3 +72,22 @@
         end as {{ kpi }}_met{% if not loop.last %},{% endif %}
   {%- endfor %}
 {% endmacro %}
+
+{#- The KPI keys (e.g. officer, agency, day) an incremental run must replace: those the affected
+    cases counted in before this run (int_kpi_keys_previous) or count in now (the membership).
+    Officer-level keys skip the agency-only rows (officer_id NULL). -#}
+{% macro affected_kpi_keys(columns) -%}
+  {%- set officer_only = 'officer_id' in columns -%}
+    select {{ columns | join(', ') }}
+    from {{ ref('int_kpi_keys_previous') }}
+    {%- if officer_only %}
+    where officer_id is not null
+    {%- endif %}
+    union
+    select {{ columns | join(', ') }}
+    from {{ ref('kpi_case_membership') }}
+    where case_id in (select case_id from {{ ref('int_cases_affected') }})
+    {%- if officer_only %}
+      and officer_id is not null
+    {%- endif %}
+{%- endmacro %}

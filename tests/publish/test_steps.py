@@ -63,3 +63,22 @@ def test_a_run_without_a_data_interval_covers_the_last_complete_night_or_the_one
     assert night_window(*scheduled, datetime(2026, 3, 3, tzinfo=timezone.utc), None) == scheduled
     with pytest.raises(PermanentFailure):
         night_window(None, None, datetime(2026, 3, 4, tzinfo=timezone.utc), {"night": "3/2/2026"})
+
+
+def test_a_new_as_of_each_night_keeps_dbt_partial_parsing(tmp_path):
+    # The nightly dbt steps pass as_of through the environment: dbt then re-uses its parse of the
+    # project from the night before. A changed --vars value (what they passed before) re-parses all.
+    from publish import steps
+
+    target = tmp_path / "target"
+
+    def parse(*extra: str, as_of: str) -> str:
+        rc, out = steps._run(steps._dbt("parse", *extra, target=target), extra_env=steps._as_of(as_of),
+                             cwd=steps.DBT_PROJECT, timeout=600)
+        assert rc == 0, out[-3000:]
+        return out
+
+    parse(as_of="2026-03-02T02:00:00+07:00")
+    assert "Unable to do partial parsing" not in parse(as_of="2026-03-03T02:00:00+07:00")
+    assert "Unable to do partial parsing" in parse("--vars", '{"as_of": "2026-03-04T02:00:00+07:00"}',
+                                                   as_of="2026-03-04T02:00:00+07:00")

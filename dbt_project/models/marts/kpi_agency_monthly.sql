@@ -19,11 +19,7 @@ with
 keys as (
 
     -- agency-months the affected cases counted in before this run, or count in now
-    select agency_code, month from {{ ref('int_kpi_keys_previous') }}
-    union
-    select agency_code, month
-    from {{ ref('kpi_case_membership') }}
-    where case_id in (select case_id from {{ ref('int_cases_affected') }})
+    {{ affected_kpi_keys(['agency_code', 'month']) }}
 
 ),
 

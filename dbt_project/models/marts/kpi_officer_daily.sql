@@ -23,14 +23,7 @@ with
 keys as (
 
     -- officer-days the affected cases counted in before this run, or count in now
-    select officer_id, agency_code, activity_date
-    from {{ ref('int_kpi_keys_previous') }}
-    where officer_id is not null
-    union
-    select officer_id, agency_code, activity_date
-    from {{ ref('kpi_case_membership') }}
-    where officer_id is not null
-      and case_id in (select case_id from {{ ref('int_cases_affected') }})
+    {{ affected_kpi_keys(['officer_id', 'agency_code', 'activity_date']) }}
 
 ),
 

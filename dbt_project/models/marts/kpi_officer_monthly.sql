@@ -21,14 +21,8 @@ with
 {% if is_incremental() -%}
 keys as (
 
-    select officer_id, agency_code, month
-    from {{ ref('int_kpi_keys_previous') }}
-    where officer_id is not null
-    union
-    select officer_id, agency_code, month
-    from {{ ref('kpi_case_membership') }}
-    where officer_id is not null
-      and case_id in (select case_id from {{ ref('int_cases_affected') }})
+    -- officer-months the affected cases counted in before this run, or count in now
+    {{ affected_kpi_keys(['officer_id', 'agency_code', 'month']) }}
 
 ),
 
