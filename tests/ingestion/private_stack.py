@@ -64,7 +64,10 @@ class PrivateStack:
         shutil.rmtree(self.state_dir, ignore_errors=True)
 
 
-def start_private_stack(pg_port: int = 25532, kafka_port: int = 19192) -> PrivateStack:
+def start_private_stack(pg_port: int | None = None, kafka_port: int | None = None) -> PrivateStack:
+    # Ports overridable so two checkouts can run their fault tests side by side on one machine.
+    pg_port = pg_port or int(os.environ.get("MOTCUA_PRIVATE_PGPORT", "25532"))
+    kafka_port = kafka_port or int(os.environ.get("MOTCUA_PRIVATE_KAFKA_PORT", "19192"))
     # Under /var/tmp with 755 so the postgres OS user can reach its data folder.
     state = Path(tempfile.mkdtemp(prefix="motcua-private-", dir="/var/tmp"))
     state.chmod(0o755)

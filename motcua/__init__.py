@@ -1,0 +1,1 @@
+"""The project's single command line: `motcua <subcommand> …` (see motcua/cli.py)."""
