@@ -35,14 +35,37 @@
         count(distinct {{ alias }}.officer_id)::int as officers_count
 {%- endmacro %}
 
-{#- Rates computed from the counts above (column names of membership_counts). -#}
-{% macro kpi_rates() %}
-        {{ rate('cases_returned_first_pass', 'cases_received') }} as first_pass_return_rate,
-        {{ rate('cases_completed_on_time', 'cases_completed') }} as on_time_rate,
-        {{ rate('cases_completed', 'working_days') }} as throughput_per_working_day,
-        {{ rate('ratings_sum', 'ratings_count') }} as avg_rating,
-        {{ rate('ratings_satisfied_count', 'ratings_count') }} as satisfied_share,
-        {{ rate('cases_completed_with_complaint', 'cases_completed') }} as complaint_rate
+{#- Each rate's numerator and denominator (column names of membership_counts + working_days):
+    the exact fraction, which auditors recompute from the published counts. -#}
+{% macro kpi_fractions() %}
+  {{ return({
+      'first_pass_return_rate': ('cases_returned_first_pass', 'cases_received'),
+      'on_time_rate': ('cases_completed_on_time', 'cases_completed'),
+      'throughput_per_working_day': ('cases_completed', 'working_days'),
+      'avg_rating': ('ratings_sum', 'ratings_count'),
+      'satisfied_share': ('ratings_satisfied_count', 'ratings_count'),
+      'complaint_rate': ('cases_completed_with_complaint', 'cases_completed'),
+  }) }}
+{% endmacro %}
+
+{#- Stored rates are rounded half away from zero to 4 decimals (0.7 prints as 0.7000, not with 20
+    decimals); a target's met flag is judged on the exact fraction before rounding. Throughput
+    can exceed 999, hence its wider type. -#}
+{% macro rate_type(kpi) -%}
+  {{ return('numeric(12,4)' if kpi == 'throughput_per_working_day' else 'numeric(7,4)') }}
+{%- endmacro %}
+
+{% macro stored_rate(expr, kpi='') -%}
+  round({{ expr }}, 4)::{{ rate_type(kpi) }}
+{%- endmacro %}
+
+{#- The rates from the counts above: exact (rounded=false, to compare with targets) or as stored. -#}
+{% macro kpi_rates(rounded=false, alias=none) %}
+  {%- set prefix = alias ~ '.' if alias else '' %}
+  {%- for kpi, parts in kpi_fractions().items() %}
+    {%- set exact = rate(prefix ~ parts[0], prefix ~ parts[1]) %}
+        {{ stored_rate(exact, kpi) if rounded else exact }} as {{ kpi }}{% if not loop.last %},{% endif %}
+  {%- endfor %}
 {% endmacro %}
 
 {#- KPIs that may have a target in kpi_models/kpi_targets.csv. -#}
@@ -90,4 +113,22 @@
     {%- if officer_only %}
       and officer_id is not null
     {%- endif %}
+{%- endmacro %}
+
+{#- Keys of an incremental monthly table ({{ this }}) whose rows were built with another history
+    start (int_history_coverage) or agency name (seed agencies) than now: recomputed although no
+    affected case counts in them. A scan of a small table (one row per officer or agency and month). -#}
+{% macro context_changed_keys(columns) -%}
+    select {{ columns | join(', ') }}
+    from {{ this }} as built
+    where built.covered_from is distinct from
+              greatest(built.month, (select covered_from from {{ ref('int_history_coverage') }}))
+       or built.agency_name is distinct from
+              (select agencies.agency_name from {{ ref('agencies') }} as agencies
+               where agencies.agency_code = built.agency_code)
+{%- endmacro %}
+
+{#- The covered part of a month: from the first day of the history when the month holds it. -#}
+{% macro covered_from(month_expr, coverage_alias='coverage') -%}
+  greatest({{ month_expr }}, {{ coverage_alias }}.covered_from)
 {%- endmacro %}

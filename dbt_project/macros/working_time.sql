@@ -84,13 +84,17 @@
        then {{ agency_code }} else '*' end
 {%- endmacro %}
 
-{#- Working days of the agency's calendar in the whole month starting `month_expr` (a scalar
-    subquery: the monthly KPI tables' working_days). -#}
-{% macro working_days_in_month(agency_code, month_expr) -%}
+{#- Working days of the agency's calendar in the month starting `month_expr` (a scalar
+    subquery: the monthly KPI tables' working_days), from `from_date` on when given (a month the
+    history starts in counts only its covered days). -#}
+{% macro working_days_in_month(agency_code, month_expr, from_date=none) -%}
   (
             select count(*) filter (where calendar.is_working_day)
             from {{ ref('int_calendar_days') }} as calendar
             where calendar.calendar_key = {{ calendar_key_for(agency_code) }}
               and calendar.month = {{ month_expr }}
+              {%- if from_date is not none %}
+              and calendar.calendar_date >= {{ from_date }}
+              {%- endif %}
         )::int
 {%- endmacro %}

@@ -84,12 +84,13 @@ def pii_names(relation: str, allowed: tuple[str, ...]) -> str:
 
 
 def rate_consistency(rate: str, numerator: str, denominator: str, tolerance: float, keys: list[str]) -> str:
-    """Contract: rate = numerator / denominator, NULL exactly when the denominator is zero."""
+    """Contract: rate = numerator / denominator, NULL exactly when the denominator is zero. A rate
+    stored rounded (numeric(7,4)) is compared with the quotient rounded to the same scale."""
     r, n, d = ident(rate), ident(numerator), ident(denominator)
     key_list = ", ".join(ident(k) for k in keys)
     return f"""select {key_list}, {n} as numerator, {d} as denominator, {r} as rate from {BATCH}
  where (coalesce({d}, 0) = 0) <> ({r} is null)
-    or abs({r} - {n}::numeric / nullif({d}, 0)) > {tolerance}"""
+    or abs({r} - round({n}::numeric / nullif({d}, 0), scale({r}::numeric))) > {tolerance}"""
 
 
 def no_activity(relation: str, keys: list[str], period: str, monthly: bool, counts: list[str],

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from ingestion import db
 from publish import PublishConfig, PublishRequest, publish
 from tests.dbt.dbt_runner import BUILD_SCHEMA, run_dbt
-from tests.dbt.events import VN, insert_events
+from tests.dbt.events import VN, insert_events, received, vn
 from tests.dbt.simulated import simulate
 
 TABLES = (f"{BUILD_SCHEMA}.fct_cases", f"{BUILD_SCHEMA}.kpi_officer_daily", f"{BUILD_SCHEMA}.kpi_officer_monthly",
@@ -120,3 +120,22 @@ def test_a_full_refresh_that_stops_half_way_still_makes_the_next_publication_ful
 
     assert scalar(module_db, f"select count(*) || '/' || count(case_id) from {BUILD_SCHEMA}.publish_queue") == "1/0"
     assert publish_night(module_db, NIGHTS[-1] + timedelta(days=2)).scope.full
+
+
+def test_a_late_event_older_than_the_history_moves_every_row_of_the_first_month(module_db, dbt_target):
+    # The simulated history starts Mon 2/2/2026, so February is a partial period for every officer.
+    before = scalar(module_db, f"select count(*) filter (where is_partial_period) || '/' || count(*)"
+                               f" from {BUILD_SCHEMA}.kpi_officer_monthly where month = '2026-02-01'")
+    partial, total = map(int, before.split("/"))
+    assert partial == total > 1
+    # A receipt of Wed 28/1 arrives now: the history starts in January; February becomes whole,
+    # also for the officers the late case does not touch (an incremental run must still fix them).
+    insert_events(module_db, [received("LATE-1", vn("2026-01-28 09:00"), vn("2026-02-04 09:00"), officer="LATE")])
+    run_dbt(module_db, *NIGHTLY, target_path=dbt_target, as_of=night_instant(NIGHTS[-1] + timedelta(days=3)).isoformat())
+    assert scalar(module_db, f"select count(*) from {BUILD_SCHEMA}.kpi_officer_monthly where month = '2026-02-01'"
+                             " and (is_partial_period or covered_from <> '2026-02-01')") == 0
+    assert scalar(module_db, f"select count(*) from {BUILD_SCHEMA}.kpi_agency_monthly where month = '2026-02-01'"
+                             " and is_partial_period") == 0
+    # January for the late officer: covered from 28/1 = Wed 28, Thu 29, Fri 30 -> 3 working days
+    assert scalar(module_db, f"select covered_from || ' ' || is_partial_period || ' ' || working_days"
+                             f" from {BUILD_SCHEMA}.kpi_officer_monthly where officer_id = 'LATE'") == "2026-01-28 true 3"

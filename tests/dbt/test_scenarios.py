@@ -148,11 +148,6 @@ def rows(dbname: str, sql: str, role: str = "transform") -> list[dict]:
         return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
-def frac(value) -> Fraction | None:
-    """A numeric rate as the fraction it stands for (numeric division rounds the 20th decimal)."""
-    return None if value is None else Fraction(value).limit_denominator(100000)
-
-
 def local(ts) -> str:
     return ts.astimezone(vn("2026-01-01 00:00").tzinfo).strftime("%Y-%m-%d %H:%M")
 
@@ -226,11 +221,13 @@ def test_officer_kpis(built):
     # C7 in March: S7 late, S9 refused early -> 2 completed, 1 on time, refused 1; S8 (withdrawn) not counted.
     c7 = monthly[("C7", "SKHDT", march)]
     assert (c7["cases_completed"], c7["cases_completed_on_time"], c7["refused"]) == (2, 1, 1)
-    assert frac(c7["on_time_rate"]) == Fraction(1, 2)
+    # rates are stored rounded to 4 decimals; the exact fraction is the row's numerator / denominator
+    assert str(c7["on_time_rate"]) == "0.5000"
     assert c7["on_time_rate_target"] == Decimal("0.98") and c7["on_time_rate_met"] is False
     # March 2026 has 22 working days: throughput 2 / 22.
     assert c7["working_days"] == 22
-    assert frac(c7["throughput_per_working_day"]) == Fraction(2, 22)
+    assert c7["throughput_per_working_day"] == Decimal("0.0909")   # 2 / 22 = 0.090909…
+    assert Fraction(c7["cases_completed"], c7["working_days"]) == Fraction(2, 22)
     # R7 received S7, S8, S9 -> 3 received, none returned -> rate 0; R7 completed nothing -> NULL rates.
     r7 = monthly[("R7", "SKHDT", march)]
     assert (r7["cases_received"], r7["cases_returned_first_pass"], r7["first_pass_return_rate"]) == (3, 0, 0)
@@ -267,10 +264,11 @@ def test_agency_opencps_counts(built):
     # X6 waiting for the applicant; X7 withdrawn; X6 returned once -> first-pass 1/7.
     assert (june["cases_received"], june["cases_completed"], june["early"], june["on_time"], june["late"]) == (7, 3, 1, 1, 1)
     assert (june["open_within_deadline"], june["open_overdue"], june["waiting_for_applicant"], june["withdrawn"]) == (1, 1, 1, 1)
-    assert frac(june["on_time_rate"]) == Fraction(2, 3)
-    assert frac(june["first_pass_return_rate"]) == Fraction(1, 7)
+    assert june["on_time_rate"] == Decimal("0.6667")              # 2 / 3, rounded half up
+    assert june["first_pass_return_rate"] == Decimal("0.1429")    # 1 / 7 = 0.142857…
+    assert Fraction(june["cases_completed_on_time"], june["cases_completed"]) == Fraction(2, 3)
     # Decision 766 2.1: (2 on time + 1 within deadline) / (3 completed + 3 open) = 0.5
-    assert frac(june["progress_index_766"]) == Fraction(1, 2)
+    assert june["progress_index_766"] == Decimal("0.5000")
     assert june["working_days"] == 22
     # July: X4 early, X5 late, X6 on time; nothing open at the end of July.
     assert (july["cases_received"], july["cases_completed"], july["cases_completed_on_time"]) == (0, 3, 2)
@@ -322,3 +320,51 @@ def test_kpi_summary_script(built):
     assert any(line.split() == ["SNV", "2026-04", "1", "0", "—", "0.0%"] for line in lines), proc.stdout
     ranking = lines[lines.index(next(l for l in lines if l.startswith("Five officers"))) + 1:]
     assert len(ranking) == 5 and ranking[0].split()[1] == "50.0%"
+
+
+def test_bi_details_names_partial_period_and_scale(built):
+    published = {(r["officer_id"], r["agency_code"], r["month"]): r
+                 for r in rows(built, "select * from marts.kpi_officer_monthly", role="bi")}
+    # The history starts Thu 12/2/2026 (S2's receipt). February 2026 has 20 weekdays, Tết takes
+    # 16-20/2: 15 working days in the month, of which 12, 13, 23-27/2 = 7 are covered.
+    c2 = published[("C2", "SKHDT", date(2026, 2, 1))]
+    assert (c2["covered_from"], c2["is_partial_period"], c2["working_days"]) == (date(2026, 2, 12), True, 7)
+    assert c2["cases_completed"] == 2 and c2["throughput_per_working_day"] == Decimal("0.2857")  # 2 / 7
+    c7 = published[("C7", "SKHDT", date(2026, 3, 1))]
+    assert (c7["covered_from"], c7["is_partial_period"], c7["working_days"]) == (date(2026, 3, 1), False, 22)
+    agency_feb = rows(built, "select * from marts.kpi_agency_monthly where agency_code = 'SKHDT'"
+                             " and month = '2026-02-01'", role="bi")[0]
+    assert (agency_feb["is_partial_period"], agency_feb["working_days"], agency_feb["cases_received"]) == (True, 7, 2)
+    # names: the agency's from the seed; officers' stay NULL until the staff topic is captured
+    assert (c7["agency_name"], c7["officer_name"]) == ("Sở Kế hoạch và Đầu tư", None)
+    names = {r["agency_code"]: r["agency_name"] for r in rows(
+        built, "select distinct agency_code, agency_name from marts.kpi_agency_monthly", role="bi")}
+    assert names == {"SKHDT": "Sở Kế hoạch và Đầu tư", "STP": "Sở Tư pháp", "SNV": "Sở Nội vụ", "SXD": "Sở Xây dựng"}
+    # avg_rating's numerator is published, so every rate's exact fraction can be recomputed
+    c10 = published[("C10", "SKHDT", date(2026, 3, 1))]
+    assert (c10["ratings_sum"], c10["ratings_count"], str(c10["avg_rating"])) == (5, 1, "5.0000")
+    # the published column types: 4 decimals, never numeric's 20
+    types = {r["column_name"]: r["t"] for r in rows(
+        built, "select a.attname as column_name, format_type(a.atttypid, a.atttypmod) as t from pg_attribute a"
+               " where a.attrelid = 'marts.kpi_officer_monthly'::regclass and a.attnum > 0 and not a.attisdropped")}
+    assert types["on_time_rate"] == "numeric(7,4)" and types["throughput_per_working_day"] == "numeric(12,4)"
+    assert types["is_partial_period"] == "boolean" and types["covered_from"] == "date"
+    # the configuration tables published beside the marts carry column comments, readable by BI
+    for table in ("kpi_targets", "scorecard_weights", "procedure_sla_config", "agencies"):
+        uncommented = rows(built, f"""select a.attname from pg_attribute a where a.attrelid = 'marts.{table}'::regclass
+                                      and a.attnum > 0 and not a.attisdropped
+                                      and col_description(a.attrelid, a.attnum) is null""", role="bi")
+        assert uncommented == [], (table, uncommented)
+
+
+def test_motcua_psql_reads_the_published_marts_as_bi(built):
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PGDATABASE=built)
+    ok = subprocess.run([sys.executable, "-m", "motcua", "psql", "--role", "bi", "-Atc",
+                         "select count(*) from marts.fct_cases"], capture_output=True, text=True, env=env, timeout=60)
+    assert (ok.returncode, ok.stdout.strip()) == (0, "23"), ok.stderr       # the 23 cases of test_scenarios
+    raw = subprocess.run([sys.executable, "-m", "motcua", "psql", "--role", "bi", "-c",
+                          "select count(*) from raw.case_events"], capture_output=True, text=True, env=env, timeout=60)
+    assert raw.returncode != 0 and "permission denied for schema raw" in raw.stderr

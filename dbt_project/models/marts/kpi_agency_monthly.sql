@@ -20,6 +20,8 @@ keys as (
 
     -- agency-months the affected cases counted in before this run, or count in now
     {{ affected_kpi_keys(['agency_code', 'month']) }}
+    union
+    {{ context_changed_keys(['agency_code', 'month']) }}
 
 ),
 
@@ -54,10 +56,13 @@ counted as (
 
 with_calendar as (
 
+    -- a month the history starts in counts only its covered working days
     select
         counted.*,
-        {{ working_days_in_month('counted.agency_code', 'counted.month') }} as working_days
+        {{ covered_from('counted.month') }} as covered_from,
+        {{ working_days_in_month('counted.agency_code', 'counted.month', covered_from('counted.month')) }} as working_days
     from counted
+    cross join {{ ref('int_history_coverage') }} as coverage
 
 ),
 
@@ -77,13 +82,14 @@ rated as (
 
 select
     rated.agency_code,
+    agencies.agency_name,
     rated.month,
     rated.cases_received,
     rated.cases_returned_first_pass,
-    rated.first_pass_return_rate,
+    {{ stored_rate('rated.first_pass_return_rate', 'first_pass_return_rate') }} as first_pass_return_rate,
     rated.cases_completed,
     rated.cases_completed_on_time,
-    rated.on_time_rate,
+    {{ stored_rate('rated.on_time_rate', 'on_time_rate') }} as on_time_rate,
     rated.early,
     rated.on_time,
     rated.late,
@@ -92,18 +98,22 @@ select
     rated.open_overdue,
     rated.waiting_for_applicant,
     rated.withdrawn,
-    rated.progress_index_766,
+    {{ stored_rate('rated.progress_index_766', 'progress_index_766') }} as progress_index_766,
     rated.working_days,
-    rated.throughput_per_working_day,
+    rated.covered_from,
+    rated.covered_from > rated.month as is_partial_period,
+    {{ stored_rate('rated.throughput_per_working_day', 'throughput_per_working_day') }} as throughput_per_working_day,
     rated.ratings_count,
-    rated.avg_rating,
+    rated.ratings_sum,
+    {{ stored_rate('rated.avg_rating', 'avg_rating') }} as avg_rating,
     rated.ratings_satisfied_count,
-    rated.satisfied_share,
+    {{ stored_rate('rated.satisfied_share', 'satisfied_share') }} as satisfied_share,
     rated.complaints_count,
     rated.cases_completed_with_complaint,
-    rated.complaint_rate,
+    {{ stored_rate('rated.complaint_rate', 'complaint_rate') }} as complaint_rate,
     {{ kpi_target_columns('rated') }},
     rated.officers_count,
     rated.membership_rows
 from rated
+left join {{ ref('agencies') }} as agencies on agencies.agency_code = rated.agency_code
 {{ kpi_target_joins('rated.month') }}

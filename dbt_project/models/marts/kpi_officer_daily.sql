@@ -88,6 +88,6 @@ select
     ratings_satisfied_count,
     complaints_count,
     cases_completed_with_complaint,
-    {{ kpi_rates() }},
+    {{ kpi_rates(rounded=true) }},
     membership_rows
 from with_calendar

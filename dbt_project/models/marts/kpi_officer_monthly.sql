@@ -6,8 +6,10 @@
     on_schema_change='fail',
     indexes=[{'columns': ['officer_id', 'agency_code', 'month'], 'unique': true}],
 ) }}
-{#- KPIs per officer, agency and month, with each KPI's versioned target and whether it was met.
-    working_days counts the agency calendar's working days in the whole month. -#}
+{#- KPIs per officer, agency and month, with each KPI's versioned target and whether it was met
+    (judged on the exact fraction; the stored rate is rounded to 4 decimals). working_days counts
+    the agency calendar's working days in the month, from the history's first day in the month it
+    starts in (is_partial_period). -#}
 
 -- depends_on: {{ ref('int_cases_affected') }}
 -- depends_on: {{ ref('int_kpi_keys_previous') }}
@@ -23,6 +25,8 @@ keys as (
 
     -- officer-months the affected cases counted in before this run, or count in now
     {{ affected_kpi_keys(['officer_id', 'agency_code', 'month']) }}
+    union
+    {{ context_changed_keys(['officer_id', 'agency_code', 'month']) }}
 
 ),
 
@@ -63,10 +67,13 @@ summed as (
 
 with_calendar as (
 
+    -- a month the history starts in counts only its covered working days
     select
         summed.*,
-        {{ working_days_in_month('summed.agency_code', 'summed.month') }} as working_days
+        {{ covered_from('summed.month') }} as covered_from,
+        {{ working_days_in_month('summed.agency_code', 'summed.month', covered_from('summed.month')) }} as working_days
     from summed
+    cross join {{ ref('int_history_coverage') }} as coverage
 
 ),
 
@@ -81,29 +88,35 @@ rated as (
 
 select
     rated.officer_id,
+    null::text as officer_name,  -- from the staff topic once it is captured
     rated.agency_code,
+    agencies.agency_name,
     rated.month,
     rated.cases_received,
     rated.cases_returned_first_pass,
-    rated.first_pass_return_rate,
+    {{ stored_rate('rated.first_pass_return_rate', 'first_pass_return_rate') }} as first_pass_return_rate,
     rated.cases_completed,
     rated.cases_completed_on_time,
-    rated.on_time_rate,
+    {{ stored_rate('rated.on_time_rate', 'on_time_rate') }} as on_time_rate,
     rated.early,
     rated.on_time,
     rated.late,
     rated.refused,
     rated.working_days,
-    rated.throughput_per_working_day,
+    rated.covered_from,
+    rated.covered_from > rated.month as is_partial_period,
+    {{ stored_rate('rated.throughput_per_working_day', 'throughput_per_working_day') }} as throughput_per_working_day,
     rated.ratings_count,
-    rated.avg_rating,
+    rated.ratings_sum,
+    {{ stored_rate('rated.avg_rating', 'avg_rating') }} as avg_rating,
     rated.ratings_satisfied_count,
-    rated.satisfied_share,
+    {{ stored_rate('rated.satisfied_share', 'satisfied_share') }} as satisfied_share,
     rated.complaints_count,
     rated.cases_completed_with_complaint,
-    rated.complaint_rate,
+    {{ stored_rate('rated.complaint_rate', 'complaint_rate') }} as complaint_rate,
     {{ kpi_target_columns('rated') }},
     rated.active_days,
     rated.membership_rows
 from rated
+left join {{ ref('agencies') }} as agencies on agencies.agency_code = rated.agency_code
 {{ kpi_target_joins('rated.month') }}

@@ -30,9 +30,11 @@ weights as (
 
 kpi_values as (
 
+    -- each KPI's exact fraction from its counts (the stored rates are rounded to 4 decimals)
+    {%- set fractions = kpi_fractions() %}
     {%- for kpi in targeted_kpis() %}
     select officer_id, agency_code, month, '{{ kpi }}' as kpi_code,
-           {{ kpi }}::numeric as value, {{ kpi }}_target as target, {{ kpi }}_met as met
+           {{ rate(fractions[kpi][0], fractions[kpi][1]) }} as value, {{ kpi }}_target as target, {{ kpi }}_met as met
     from monthly
     {%- if not loop.last %}
     union all
