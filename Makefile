@@ -32,6 +32,9 @@ status:  ## show whether the services run
 demo: up  ## run the pipeline end to end on a generated event stream
 	bash scripts/demo.sh
 
+docs: up  ## serve the dbt docs of the published marts on http://127.0.0.1:8580 (MOTCUA_DOCS_PORT)
+	$(PY) -m motcua docs serve --rebuild
+
 test: setup  ## run the whole test suite against the real services
 	bash scripts/test.sh
 
@@ -41,4 +44,4 @@ bench: up  ## run the benchmarks (prints figures and ratios)
 clean: down  ## remove all local state (databases, Kafka data, virtualenv)
 	rm -rf .local $(VENV)
 
-.PHONY: help setup up down status demo test bench clean
+.PHONY: help setup up down status demo docs test bench clean

@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "gate": ("expectations.__main__:main", "Great Expectations quality gate (gate, list)"),
     "publish": ("publish.__main__:main", "publish a gated build, list publications"),
     "psql": ("motcua.psql:main", "psql as a project role (bi, auditor, transform, ingest, owner)"),
+    "docs": ("motcua.docs:main", "dbt docs of the published marts: build, serve"),
 }
 
 

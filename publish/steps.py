@@ -185,13 +185,13 @@ def dbt_build(as_of: str, target: Path | None = None, extra_args: tuple[str, ...
 
 
 def dbt_docs(as_of: str, target: Path | None = None) -> Path:
-    """`dbt docs generate` from the build's manifest (no recompilation); static_index.html opens from disk."""
-    target = target or dbt_target_path()
-    rc, out = _run(_dbt("docs", "generate", "--no-compile", "--static", target=target), extra_env=_as_of(as_of),
-                   cwd=DBT_PROJECT, timeout=1800)
-    if rc != 0:
-        raise (TransientFailure if _OUTAGE.search(out) else PermanentFailure)(f"dbt docs generate exited {rc}")
-    return target / "static_index.html"
+    """The dbt docs of the published marts (`motcua docs build`): one static page that opens from disk."""
+    from motcua.docs import DocsError, build
+
+    try:
+        return build()
+    except DocsError as exc:
+        raise (TransientFailure if exc.outage else PermanentFailure)(str(exc)) from exc
 
 
 def data_docs_index() -> Path | None:

@@ -26,10 +26,13 @@ $PY -m ingestion.cli reconcile
 step "4/4 published KPIs (read as the BI role)"
 $PY scripts/kpi_summary.py
 
+STATE="${MOTCUA_STATE_DIR:-.local}"
 cat <<MSG
 
-Next:
-  psql "host=\$PGHOST port=\$PGPORT dbname=motcua user=motcua_bi"  -c 'select * from marts.kpi_agency_monthly'
-  Data Docs (Great Expectations): .local/data_docs/index.html     dbt docs: dbt_project/target/index.html
+Next (from this folder, in any shell; the passwords come from $STATE/secrets.env and are never printed):
+  .venv/bin/motcua psql --role bi -c 'select agency_name, month, on_time_rate from marts.kpi_agency_monthly'
+  .venv/bin/motcua psql --role auditor          # also audit.* and the raw layer; --help for the other roles
+  dbt docs (the published marts): $STATE/dbt_docs/index.html   or: make docs   (http://127.0.0.1:${MOTCUA_DOCS_PORT:-8580})
+  Data Docs (Great Expectations): $STATE/data_docs/index.html
   Airflow UI: bash scripts/airflow.sh   (prints the login)
 MSG

@@ -1,7 +1,8 @@
 """Print a short, human-readable summary of the KPI marts (read as motcua_bi, like a BI tool).
 
-Per agency and month: cases received and completed, on-time rate, first-pass return rate; then
-the five officers with the lowest on-time rate (over all months in the marts, or one month).
+Per agency and month: cases received and completed, on-time rate, first-pass return rate (a month
+marked * holds only part of the month: the history starts in it); then the five officers with the
+lowest on-time rate (over all months in the marts, or one month).
 
 Usage: python scripts/kpi_summary.py [--dbname NAME] [--month YYYY-MM] [--min-completed N]
 """
@@ -18,7 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ingestion import db  # noqa: E402
 
 AGENCY_SQL = """
-select agency_code, month, cases_received, cases_completed, on_time_rate, first_pass_return_rate
+select agency_code, month, cases_received, cases_completed, on_time_rate, first_pass_return_rate,
+       is_partial_period, coalesce(agency_name, '')
 from marts.kpi_agency_monthly
 where (%(month)s::date is null or month = %(month)s::date)
 order by agency_code, month
@@ -26,7 +28,7 @@ order by agency_code, month
 
 # Rates re-aggregated from their numerators and denominators (never averaged).
 OFFICERS_SQL = """
-select officer_id,
+select officer_id || coalesce(' ' || max(officer_name), '') as officer,
        string_agg(distinct agency_code, ', ') as agencies,
        sum(cases_completed) as completed,
        sum(cases_completed_on_time)::numeric / nullif(sum(cases_completed), 0) as on_time_rate
@@ -65,13 +67,17 @@ def main(argv: list[str] | None = None) -> int:
         officers = conn.execute(OFFICERS_SQL, params).fetchall()
 
     print("KPI per agency and month (tỷ lệ đúng hạn = on-time rate, trả lại lần 1 = first-pass returns)")
-    header = f"{'agency':<10} {'month':<8} {'received':>9} {'completed':>10} {'on-time':>8} {'1st-pass ret.':>14}"
+    header = (f"{'agency':<10} {'month':<8} {'received':>9} {'completed':>10} {'on-time':>8} {'1st-pass ret.':>14}"
+              "  name")
     print(header)
     print("-" * len(header))
-    for agency, month, received, completed, on_time, first_pass in agencies:
-        print(f"{agency:<10} {month:%Y-%m}  {received:>9} {completed:>10} {pct(on_time):>8} {pct(first_pass):>14}")
+    for agency, month, received, completed, on_time, first_pass, partial, name in agencies:
+        period = f"{month:%Y-%m}" + ("*" if partial else " ")
+        print(f"{agency:<10} {period:<8} {received:>9} {completed:>10} {pct(on_time):>8} {pct(first_pass):>14}  {name}")
     if not agencies:
         print("(no rows: run the dbt build first)")
+    elif any(row[6] for row in agencies):
+        print("* partial month: the history starts after its first day (see covered_from)")
 
     print()
     print("Five officers with the lowest on-time rate"

@@ -47,7 +47,7 @@ def night_env(pg_db, make_topic, services, airflow_home, dbt_target, tmp_path):
         airflow_home, PGDATABASE=pg_db, KAFKA_TOPIC=topic, KAFKA_BOOTSTRAP_SERVERS=services.bootstrap_servers,
         KAFKA_CONSUMER_GROUP=f"test-nightly-{uuid.uuid4().hex[:8]}", MOTCUA_BUILD_SCHEMA=BUILD_SCHEMA,
         MOTCUA_DBT_TARGET_PATH=str(dbt_target), MOTCUA_GX_GX_STATE_DIR=str(tmp_path / "gx"),
-        MOTCUA_GX_DATA_DOCS_DIR=str(tmp_path / "data_docs"),
+        MOTCUA_GX_DATA_DOCS_DIR=str(tmp_path / "data_docs"), MOTCUA_DBT_DOCS_DIR=str(tmp_path / "dbt_docs"),
     )
     return env, topic
 
@@ -103,7 +103,8 @@ def test_backfill_with_late_events_records_revisions_and_a_rerun_publishes_the_s
     out = run_night(env, NIGHTS[0])
     assert "quality gate PASSED: layer=raw date=2026-02-02" in out
     assert "quality gate PASSED: layer=marts date=2026-02-02" in out
-    assert (dbt_target / "static_index.html").exists() and (dbt_target / "catalog.json").exists()
+    assert Path(env["MOTCUA_DBT_DOCS_DIR"], "index.html").exists()
+    assert Path(env["MOTCUA_DBT_DOCS_DIR"], "target", "catalog.json").exists()
     expected_1 = receipts_by_officer_day(arrived)
     assert published_receipts(pg_db) == expected_1
     (pub1, run_id, local_date, commit, invocation, gates), = query(

@@ -315,9 +315,11 @@ def test_kpi_summary_script(built):
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     # SXD June (hand-computed above): 7 received, 3 completed, 2/3 on time, 1/7 returned.
-    assert any(line.split() == ["SXD", "2026-06", "7", "3", "66.7%", "14.3%"] for line in lines), proc.stdout
+    assert any(line.split() == ["SXD", "2026-06", "7", "3", "66.7%", "14.3%", "Sở", "Xây", "dựng"] for line in lines), proc.stdout
     # R12's agency SNV in April: nothing completed -> a dash, not 0% or 100%.
-    assert any(line.split() == ["SNV", "2026-04", "1", "0", "—", "0.0%"] for line in lines), proc.stdout
+    assert any(line.split()[:6] == ["SNV", "2026-04", "1", "0", "—", "0.0%"] for line in lines), proc.stdout
+    # February holds only 12-28/2 (the history starts on 12/2): marked partial; S2, S2b: 1 of 2 on time
+    assert any(line.split()[:6] == ["SKHDT", "2026-02*", "2", "2", "50.0%", "0.0%"] for line in lines), proc.stdout
     ranking = lines[lines.index(next(l for l in lines if l.startswith("Five officers"))) + 1:]
     assert len(ranking) == 5 and ranking[0].split()[1] == "50.0%"
 

@@ -1,0 +1,118 @@
+"""`motcua docs build|serve`: the dbt documentation of what BI and auditors read.
+
+The docs describe the published relations (`marts.*`, `audit.kpi_case_membership`), not the
+build schema dbt writes into: dbt parses the project with the var `docs_published_schemas`, which
+makes `generate_schema_name` name each built model's published schema, and reads the catalog
+(column types, row counts) from the published tables. They are written as one static page,
+`<state>/dbt_docs/index.html` (MOTCUA_DBT_DOCS_DIR), which opens from disk; `serve` serves that
+folder on 127.0.0.1. The nightly run's `refresh_docs` task calls `build`.
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from ingestion.settings import PROJECT_ROOT, load_local_secrets, state_dir
+
+DBT_PROJECT = PROJECT_ROOT / "dbt_project"
+DEFAULT_PORT = 8580
+# dbt messages that mean "the database was not there" (a retry may help), not "the project is wrong"
+_OUTAGE = re.compile(r"could not connect|connection refused|could not translate host name|timeout expired|"
+                     r"the database system is (?:starting up|shutting down)|no route to host", re.IGNORECASE)
+
+
+class DocsError(RuntimeError):
+    """dbt docs generate failed; `outage` when the database could not be reached."""
+
+    def __init__(self, message: str, outage: bool = False) -> None:
+        super().__init__(message)
+        self.outage = outage
+
+
+def docs_dir() -> Path:
+    return Path(os.environ.get("MOTCUA_DBT_DOCS_DIR") or state_dir() / "dbt_docs")
+
+
+def build(out: Path | None = None, timeout: float = 1800) -> Path:
+    """Generate the docs of the published relations; returns the static index.html."""
+    out = out or docs_dir()
+    target = out / "target"    # its own target: the nightly build's manifest (publish reads it) stays as built
+    target.mkdir(parents=True, exist_ok=True)
+    load_local_secrets()       # MOTCUA_TRANSFORM_PASSWORD for local runs
+    env = dict(os.environ, DO_NOT_TRACK="1", DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    common = ["--vars", json.dumps({"docs_published_schemas": True}),
+              "--profiles-dir", str(DBT_PROJECT), "--project-dir", str(DBT_PROJECT),
+              "--target-path", str(target), "--log-path", str(target / "logs")]
+    # parse (no database) writes the manifest; generate then only reads the catalog: nothing is
+    # compiled, so no model's SQL runs against the published tables
+    for step in (["parse"], ["docs", "generate", "--static", "--no-compile"]):
+        _dbt(step + common, env, timeout)
+    index = out / "index.html"
+    shutil.copyfile(target / "static_index.html", index)
+    return index
+
+
+def _dbt(args: list[str], env: dict[str, str], timeout: float) -> None:
+    cmd = [str(Path(sys.executable).with_name("dbt")), *args]
+    try:
+        done = subprocess.run(cmd, cwd=DBT_PROJECT, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise DocsError(f"dbt {args[0]} still running after {timeout:.0f} s; stopped", outage=True) from exc
+    if done.returncode != 0:
+        output = done.stdout + done.stderr
+        errors = [line for line in output.splitlines() if "error" in line.lower()]
+        detail = (errors or output.strip().splitlines() or ["no output"])[-1].strip()
+        raise DocsError(f"dbt {' '.join(args[:2])} exited {done.returncode}: {detail}",
+                        outage=bool(_OUTAGE.search(output)))
+
+
+def serve(directory: Path, port: int) -> int:
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as exc:
+        print(f"motcua docs: cannot listen on 127.0.0.1:{port} ({exc.strerror}); pick another with --port "
+              "or MOTCUA_DOCS_PORT.", file=sys.stderr)
+        return 2
+    print(f"dbt docs on http://127.0.0.1:{port}/ (serving {directory}); Ctrl-C stops.", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="motcua docs", description=__doc__.splitlines()[0],
+                                     epilog="exit status: 0 ok; 2 database unreachable, dbt failed or port taken")
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="write the static docs page (default: <state>/dbt_docs/index.html)")
+    b.add_argument("--out", type=Path, help="folder to write into (default: MOTCUA_DBT_DOCS_DIR or <state>/dbt_docs)")
+    s = sub.add_parser("serve", help="serve the docs on 127.0.0.1 (builds them first when missing)")
+    s.add_argument("--port", type=int, default=int(os.environ.get("MOTCUA_DOCS_PORT", DEFAULT_PORT)),
+                   help=f"port on 127.0.0.1 (default: MOTCUA_DOCS_PORT or {DEFAULT_PORT})")
+    s.add_argument("--rebuild", action="store_true", help="rebuild the docs before serving")
+    args = parser.parse_args(argv)
+
+    out = getattr(args, "out", None) or docs_dir()
+    if args.command == "build" or args.rebuild or not (out / "index.html").exists():
+        try:
+            index = build(out)
+        except DocsError as exc:
+            hint = " Is PostgreSQL running? 'make up'." if exc.outage else ""
+            print(f"motcua docs: {exc}.{hint}", file=sys.stderr)
+            return 2
+        print(f"dbt docs: {index}")
+    if args.command == "serve":
+        return serve(out, args.port)
+    return 0
