@@ -31,6 +31,7 @@ from great_expectations.data_context.types.resource_identifiers import Expectati
 
 from expectations.config import GateConfig  # noqa: E402
 from expectations.docs_offline import make_offline  # noqa: E402
+from expectations.docs_severity import mark_warnings  # noqa: E402
 from expectations.redact import redact_suite_result  # noqa: E402
 from expectations.suites import SuiteSpec  # noqa: E402
 from ingestion import db  # noqa: E402
@@ -44,8 +45,9 @@ class UpdateDataDocsOnceAction(UpdateDataDocsAction):
 
     The stock action rebuilds the site (and its index) once per validation result: with one
     suite per mart table that is most of the gate's run time. Same output, one build. It also
-    redacts personal-data-looking samples first (expectations.redact), and makes the site
-    self-contained afterwards (expectations.docs_offline: no CDN, so it works offline).
+    redacts personal-data-looking samples first (expectations.redact), and afterwards shows
+    failed warnings as warnings (expectations.docs_severity) and makes the site self-contained
+    (expectations.docs_offline: no CDN, so it works offline).
     """
 
     type: Literal["motcua_update_data_docs_once"] = "motcua_update_data_docs_once"
@@ -60,7 +62,9 @@ class UpdateDataDocsOnceAction(UpdateDataDocsAction):
         self._build_data_docs(site_names=self.site_names, resource_identifiers=ids + sorted(suites, key=str))
         sites = self._resolve_context().context.variables.data_docs_sites or {}
         for name in self.site_names or list(sites):
-            make_offline(Path(sites[name]["store_backend"]["base_directory"]))
+            site_dir = Path(sites[name]["store_backend"]["base_directory"])
+            mark_warnings(site_dir)
+            make_offline(site_dir)
         return {rid: {s["site_name"]: s["site_url"] for s in
                       self._get_docs_sites_urls(resource_identifier=rid, site_names=self.site_names)}
                 for rid in ids}

@@ -20,6 +20,7 @@ import pytest
 
 from expectations import run_gate
 from expectations.docs_offline import assets_dir, make_offline
+from tests.expectations import data
 from tests.expectations.data import GATE_DAY
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -181,3 +182,50 @@ def test_a_single_layer_run_keeps_the_pages_of_the_other_layers(good_db, gate_co
             for h in suite_pages} == SUITES
     assert len(result_pages) == 7 + 4 + 1       # all layers, then marts, then raw
     assert sorted(h for h in links if not (site / unquote(h)).is_file()) == []
+
+
+def _rendered_rows(dom_html: str) -> dict[str, str]:
+    """Index rows bootstrap-table rendered: link -> the row's markup."""
+    rows = re.findall(r'<tr[^>]*data-href="([^"]+)"[^>]*>(.*?)</tr>', dom_html, re.S)
+    return dict(rows)
+
+
+def test_a_failed_warning_looks_like_a_warning_and_a_critical_failure_still_fails(good_db, gate_config, tmp_path):
+    # One published case completed before it was received: a warning (recorded, never blocking).
+    data.execute(good_db, f"""update {data.BUILD_SCHEMA}.fct_cases set completed_at = received_at - interval '1 hour'
+        where case_id = (select min(case_id) from {data.BUILD_SCHEMA}.fct_cases where completed_at is not null)""",
+                 role="transform")
+    warned = run_gate("marts", GATE_DAY, dbname=good_db, config=gate_config)
+    assert warned.passed and [w.expectation for w in warned.warnings] == ["fct_cases_completed_not_before_received"]
+    site = gate_config.data_docs_dir
+    fct_page = Path(urlsplit(next(o.docs_url for o in warned.outcomes if o.suite == "marts.fct_cases")).path)
+    fct_link = fct_page.relative_to(site.resolve()).as_posix()
+
+    # the index, as a browser draws it: the night's four marts rows, fct_cases with ⚠, none with ✗
+    dom_html, console = _chromium_dom(site / "index.html", tmp_path / "chromium")
+    rows = {link: row for link, row in _rendered_rows(dom_html).items() if link.startswith("validations/")}
+    assert len(rows) == 4, dom_html[:2000]
+    assert "fa-exclamation-triangle" in rows[fct_link] and "fa-times" not in rows[fct_link]
+    assert all("fa-check-circle" in row for link, row in rows.items() if link != fct_link)
+    assert "ge-failed-icon" not in dom_html and _console_errors(console) == []
+    # its page: "Passed with warnings", the warning's row ⚠, no ✗ anywhere
+    page_dom, console = _chromium_dom(fct_page, tmp_path / "chromium")
+    assert "Passed with warnings" in page_dom and "fa-times" not in page_dom
+    assert re.search(r'fa-exclamation-triangle text-warning[^>]*>\s*</i>\s*</span>\s*</div></td><td[^>]*>\s*<div[^>]*>'
+                     r'\s*<span[^>]*>\s*\[warning\] No published case was completed before it was received', page_dom)
+
+    # A critical failure on top, in a second run: that validation keeps GX's ✗ and "Failed".
+    data.execute(good_db, f"update {data.BUILD_SCHEMA}.kpi_officer_monthly set on_time_rate = 1.5"
+                          f" where officer_id = (select min(officer_id) from {data.BUILD_SCHEMA}.kpi_officer_monthly)",
+                 role="transform")
+    blocked = run_gate("marts", GATE_DAY, dbname=good_db, config=gate_config)
+    assert not blocked.passed
+    page_of = {o.suite: Path(urlsplit(o.docs_url).path) for o in blocked.outcomes}
+    monthly_link = page_of["marts.kpi_officer_monthly"].relative_to(site.resolve()).as_posix()
+    fct_link_2 = page_of["marts.fct_cases"].relative_to(site.resolve()).as_posix()
+    dom_html, _ = _chromium_dom(site / "index.html", tmp_path / "chromium")
+    rows = _rendered_rows(dom_html)
+    assert "fa-times" in rows[monthly_link] and "fa-exclamation-triangle" not in rows[monthly_link]
+    assert "fa-exclamation-triangle" in rows[fct_link_2] and "fa-exclamation-triangle" in rows[fct_link]
+    monthly_page = page_of["marts.kpi_officer_monthly"].read_text(encoding="utf-8")
+    assert "Passed with warnings" not in monthly_page and "</i> Failed" in monthly_page
