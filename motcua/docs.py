@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -74,18 +75,33 @@ def _dbt(args: list[str], env: dict[str, str], timeout: float) -> None:
                         outage=bool(_OUTAGE.search(output)))
 
 
+class _Stop(Exception):
+    """SIGTERM: leave serve_forever like Ctrl-C does."""
+
+
+def _stop(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
+    raise _Stop
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the stdlib's name
+        pass     # one line per request is noise in a terminal left open
+
+
 def serve(directory: Path, port: int) -> int:
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
+    handler = functools.partial(_QuietHandler, directory=str(directory))
     try:
         server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     except OSError as exc:
         print(f"motcua docs: cannot listen on 127.0.0.1:{port} ({exc.strerror}); pick another with --port "
               "or MOTCUA_DOCS_PORT.", file=sys.stderr)
         return 2
-    print(f"dbt docs on http://127.0.0.1:{port}/ (serving {directory}); Ctrl-C stops.", flush=True)
+    signal.signal(signal.SIGTERM, _stop)
+    print(f"dbt docs on http://127.0.0.1:{server.server_address[1]}/ (serving {directory}); Ctrl-C stops.",
+          flush=True)
     try:
         server.serve_forever()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Stop):
         pass
     finally:
         server.server_close()
@@ -100,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--out", type=Path, help="folder to write into (default: MOTCUA_DBT_DOCS_DIR or <state>/dbt_docs)")
     s = sub.add_parser("serve", help="serve the docs on 127.0.0.1 (builds them first when missing)")
     s.add_argument("--port", type=int, default=int(os.environ.get("MOTCUA_DOCS_PORT", DEFAULT_PORT)),
-                   help=f"port on 127.0.0.1 (default: MOTCUA_DOCS_PORT or {DEFAULT_PORT})")
+                   help=f"port on 127.0.0.1 (default: MOTCUA_DOCS_PORT or {DEFAULT_PORT}; 0: any free port)")
     s.add_argument("--rebuild", action="store_true", help="rebuild the docs before serving")
     args = parser.parse_args(argv)
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 import sys
+import urllib.request
 from datetime import datetime, timedelta
 
 import pytest
@@ -72,3 +74,18 @@ def test_the_page_opens_on_the_project_overview_offline(docs, tmp_path):
                             ("2", "The data path"), ("2", "How to read a KPI")], dom[:3000]
     assert 'id="welcome"' not in dom         # dbt's generic overview
     assert _console_errors(console) == []
+
+
+def test_serve_answers_on_localhost_and_stops_on_sigterm(docs):
+    server = subprocess.Popen([sys.executable, "-m", "motcua", "docs", "serve", "--port", "0"], cwd=PROJECT_ROOT,
+                              env={**dbt_env("unused"), "MOTCUA_DBT_DOCS_DIR": str(docs)},
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = server.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        assert url, line + server.stderr.read()
+        with urllib.request.urlopen(url.group(0) + "index.html", timeout=30) as response:
+            assert response.status == 200 and b"How to read a KPI" in response.read()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
