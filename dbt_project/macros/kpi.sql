@@ -60,10 +60,9 @@
 {%- endmacro %}
 
 {#- The rates from the counts above: exact (rounded=false, to compare with targets) or as stored. -#}
-{% macro kpi_rates(rounded=false, alias=none) %}
-  {%- set prefix = alias ~ '.' if alias else '' %}
+{% macro kpi_rates(rounded=false) %}
   {%- for kpi, parts in kpi_fractions().items() %}
-    {%- set exact = rate(prefix ~ parts[0], prefix ~ parts[1]) %}
+    {%- set exact = rate(parts[0], parts[1]) %}
         {{ stored_rate(exact, kpi) if rounded else exact }} as {{ kpi }}{% if not loop.last %},{% endif %}
   {%- endfor %}
 {% endmacro %}
