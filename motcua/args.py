@@ -18,7 +18,18 @@ HOST_PORT = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Shows each option's default and keeps the description's own line breaks."""
+    """Shows each option's default and keeps the description's own line breaks.
+
+    A help text that already names its default (e.g. "default: $KAFKA_TOPIC") is left as it is,
+    and so are flags: "(default: False)" tells nobody anything.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if ("default" in text or action.default is None or action.default is False
+                or action.default == argparse.SUPPRESS or not action.option_strings):
+            return text
+        return super()._get_help_string(action)
 
 
 class Parser(argparse.ArgumentParser):
