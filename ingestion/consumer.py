@@ -213,6 +213,9 @@ class RawLoader:
                     else:
                         self._in_flight = (self._writer.submit(self.sink.write, batch, dict(self._accept_gaps)),
                                            len(records))
+                elif self._in_flight is not None and self._in_flight[0].done() and self._settle():
+                    # An idle topic: a failed last write is redone now, not when the next message comes.
+                    self._reseek()
                 now = time.monotonic()
                 if bounded and (not records or now - last_check > 2.0):
                     last_check = now

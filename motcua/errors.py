@@ -14,7 +14,9 @@ for bugs, and even then only with MOTCUA_DEBUG=1: an operator reads one line.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable
 
 EXIT_OK = 0
@@ -120,12 +122,23 @@ def report(prog: str, error: MotcuaError) -> int:
     return error.exit_code
 
 
+def _stop(signum: int, _frame) -> None:
+    raise Stopped(f"stopped by {signal.Signals(signum).name} before the job was finished", hint="run it again")
+
+
 def run_command(prog: str, body: Callable[[], int]) -> int:
-    """Run a command's body; every failure becomes one line on stderr and a documented code."""
+    """Run a command's body; every failure becomes one line on stderr and a documented code.
+
+    SIGTERM stops the body like Ctrl-C does (commands with a loop install their own handlers,
+    which finish the work in hand first).
+    """
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _stop)
     try:
         return int(body() or 0)
     except KeyboardInterrupt:
-        return report(prog, Stopped("interrupted before the job was finished", hint="run it again"))
+        return report(prog, Stopped("stopped by SIGINT before the job was finished", hint="run it again"))
     except Exception as exc:  # noqa: BLE001 - the one place a command's failure becomes its exit code
         known = translate(exc)
         if known is not None:
@@ -134,3 +147,6 @@ def run_command(prog: str, body: Callable[[], int]) -> int:
             raise
         return report(prog, MotcuaError(f"unexpected {type(exc).__name__}: {first_line(exc)}",
                                         hint="a bug: rerun with MOTCUA_DEBUG=1 for the traceback and report it"))
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
