@@ -185,3 +185,40 @@ def test_the_time_limit_holds_while_a_write_waits_on_a_lock(env_for, pg_db, make
     assert count(pg_db, "raw.case_events") == 3  # the cancelled write left nothing behind
     assert cli(env, "--topic", topic, "consume", "--bounded", timeout=120).returncode == 0
     assert count(pg_db, "raw.case_events") == 6
+
+
+# How the nightly task runs the loader (publish.steps._run), with a SIGTERM handler that raises,
+# as Airflow's task runner has: the stop must reach the loader instead of waiting for it.
+TASK = """
+import signal, sys
+from publish import steps
+def stop(signum, frame):
+    raise SystemExit("task terminated")
+signal.signal(signal.SIGTERM, stop)
+steps._run([sys.executable, "-m", "ingestion.cli", "--topic", sys.argv[1], "consume"], cwd=steps.PROJECT_ROOT,
+           timeout=600)
+"""
+
+
+def test_sigterm_to_the_nightly_task_stops_the_loader_it_runs(env_for, pg_db, make_topic, services):
+    topic = make_topic(partitions=1)
+    produce(services.bootstrap_servers, topic, received_messages(5))
+    task = subprocess.Popen([sys.executable, "-c", TASK, topic], env=env_for(), cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    loader = None
+    try:
+        wait_until(lambda: count(pg_db, "raw.case_events") == 5, 60, "the loader to load the 5 events")
+        with open(f"/proc/{task.pid}/task/{task.pid}/children") as f:
+            [loader] = [int(pid) for pid in f.read().split()]
+        task.send_signal(signal.SIGTERM)
+        out, _ = task.communicate(timeout=30)  # before: waited for the continuous loader for ever
+        loader_left = os.path.exists(f"/proc/{loader}")
+    finally:
+        if task.poll() is None:
+            task.kill()
+            task.communicate()
+        if loader is not None and os.path.exists(f"/proc/{loader}"):
+            os.kill(loader, signal.SIGKILL)  # only when the test failed: leave no orphan behind
+
+    assert "task terminated" in out
+    assert not loader_left  # stopped and reaped, not orphaned
