@@ -89,7 +89,12 @@ def _list(layer: str, day: str, database: str | None) -> int:
     from expectations.interval import DataInterval
     from ingestion import db
 
-    cfg = GateConfig.from_env()
+    from expectations.config import GateConfigError
+
+    try:
+        cfg = GateConfig.from_env()
+    except GateConfigError as exc:
+        raise PermanentError(f"the gate's configuration: {first_line(exc)}") from None
     with db.connect("transform", database) as conn:
         catalog = Catalog.load(conn, ("raw", "staging", cfg.marts_schema))
     for spec in build_specs(layer, DataInterval.for_day(day, cfg.timezone), catalog, cfg):
