@@ -47,6 +47,8 @@ class LoadStopped(RuntimeError):
 # Seconds kafka-python may spend leaving the group when the loader stops: the positions are in
 # PostgreSQL, so nothing is lost when the broker cannot be told in time.
 CLOSE_TIMEOUT_MS = 3000
+# After a stop request, how long the write in hand may still take before it is cancelled.
+STOP_WAIT_SECONDS = 10.0
 
 
 @dataclass
@@ -129,6 +131,8 @@ class RawLoader:
         self._max_seconds: float | None = None
         self._wakeup = threading.Event()  # set on a stop request: ends a retry wait at once
         self.stop_signal: str | None = None  # the signal that stopped the loader, if any
+        self._stop_at: float | None = None
+        self._last_write: Future | None = None  # cancelled on the way out if still running
 
     # -- positions -----------------------------------------------------------------------
     def seek_to_stored(self, partitions) -> None:
@@ -178,6 +182,7 @@ class RawLoader:
             self.stop_signal = name
         log.info("stop requested%s: finishing the current batch", f" ({self.stop_signal})" if self.stop_signal else "")
         self._stop = True
+        self._stop_at = self._stop_at or time.monotonic()
         self._wakeup.set()
 
     def run(self, *, bounded: bool, max_seconds: float | None = None) -> LoadStats:
@@ -211,8 +216,8 @@ class RawLoader:
                     if self._settle():  # the previous write failed: positions moved back
                         self._reseek()
                     else:
-                        self._in_flight = (self._writer.submit(self.sink.write, batch, dict(self._accept_gaps)),
-                                           len(records))
+                        self._last_write = self._writer.submit(self.sink.write, batch, dict(self._accept_gaps))
+                        self._in_flight = (self._last_write, len(records))
                 elif self._in_flight is not None and self._in_flight[0].done() and self._settle():
                     # An idle topic: a failed last write is redone now, not when the next message comes.
                     self._reseek()
@@ -236,7 +241,7 @@ class RawLoader:
         return self.stats
 
     def _close(self) -> None:
-        if self._in_flight is not None and not self._in_flight[0].done():
+        if self._last_write is not None and not self._last_write.done():
             self._cancel_write()
         self._writer.shutdown(wait=True)
         self.consumer.close(timeout_ms=CLOSE_TIMEOUT_MS)
@@ -293,15 +298,22 @@ class RawLoader:
         return False
 
     def _wait_for(self, future: Future) -> WriteResult:
-        """The write's result, waiting no longer than the time limit (the write is then cancelled)."""
+        """The write's result, waiting no longer than the time limit or a stop request allow.
+
+        Past either, the write is cancelled: its transaction rolls back with its positions.
+        """
         while True:
-            timeout = None if self._deadline is None else max(0.0, self._deadline - time.monotonic())
             try:
-                return future.result(timeout=timeout)
+                return future.result(timeout=0.5)
             except FutureTimeout:
+                pass
+            now = time.monotonic()
+            expired = self._deadline is not None and now >= self._deadline
+            given_up = self._stop_at is not None and now - self._stop_at >= STOP_WAIT_SECONDS
+            if expired or given_up:
                 self._cancel_write()
                 try:
-                    future.result(timeout=10)
+                    return future.result(timeout=10)  # it may have committed meanwhile
                 except Exception:  # noqa: BLE001 - the cancelled write's own error is expected
                     pass
                 self._check_time("writing a batch")

@@ -175,13 +175,13 @@ def test_the_time_limit_holds_while_a_write_waits_on_a_lock(env_for, pg_db, make
     # Another session holds the partition's position row: the loader's write waits on the lock.
     with db.connect("owner", pg_db) as blocker:
         blocker.execute("select * from raw.consumer_positions for update")
-        result = cli(env, "--topic", topic, "consume", "--bounded", "--max-seconds", "5", timeout=40)
+        result = cli(env, "--topic", topic, "consume", "--bounded", "--max-seconds", "10", timeout=45)
         blocker.rollback()
 
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert lines(result.stderr)[-1].startswith(
-        "motcua-ingest: did not reach the end offsets within 5s (writing a batch)")
+        "motcua-ingest: did not reach the end offsets within 10s (writing a batch)")
     assert count(pg_db, "raw.case_events") == 3  # the cancelled write left nothing behind
     assert cli(env, "--topic", topic, "consume", "--bounded", timeout=120).returncode == 0
     assert count(pg_db, "raw.case_events") == 6
@@ -222,3 +222,30 @@ def test_sigterm_to_the_nightly_task_stops_the_loader_it_runs(env_for, pg_db, ma
 
     assert "task terminated" in out
     assert not loader_left  # stopped and reaped, not orphaned
+
+
+def test_sigterm_stops_a_consume_whose_write_waits_on_a_lock(env_for, pg_db, make_topic, services):
+    topic = make_topic(partitions=1)
+    produce(services.bootstrap_servers, topic, received_messages(2))
+    env = env_for()
+    assert cli(env, "--topic", topic, "consume", "--bounded", timeout=120).returncode == 0
+    produce(services.bootstrap_servers, topic, received_messages(2, prefix="W"))
+    with db.connect("owner", pg_db) as blocker:
+        blocker.execute("select * from raw.consumer_positions for update")
+        proc = start(env, "--topic", topic, "consume")
+        try:
+            wait_until(lambda: blocker.execute("select count(*) from pg_locks where not granted").fetchone()[0] > 0,
+                       60, "the loader's write to wait for the lock")
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=30)  # the write in hand gets 10 s, then it is cancelled
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        blocker.rollback()
+
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert "stop requested (SIGTERM)" in err
+    assert out.startswith("0 messages in ")
+    assert count(pg_db, "raw.case_events") == 2
