@@ -50,7 +50,7 @@ class _OncePerMinute(logging.Filter):
             return True
         key = (record.name, record.levelno, str(record.msg))
         now = time.monotonic()
-        if now - self.last.get(key, -60.0) < 60.0:
+        if key in self.last and now - self.last[key] < 60.0:
             return False
         self.last[key] = now
         return True

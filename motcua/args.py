@@ -6,12 +6,13 @@ no dates that do not parse. The error names the option and says what is expected
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from datetime import date, datetime
 from typing import NoReturn
 
-from motcua.errors import EXIT_UNUSABLE
+from motcua.errors import EXIT_UNUSABLE, PermanentError
 
 KAFKA_NAME = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
 HOST_PORT = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
@@ -132,10 +133,6 @@ def aware_instant(text: str) -> datetime:
 
 def env_value(name: str, default: str, check) -> str:
     """An environment variable checked like the option it stands for; a bad value is a config error."""
-    import os
-
-    from motcua.errors import PermanentError
-
     raw = os.environ.get(name)
     if raw is None:
         return default
