@@ -249,3 +249,26 @@ def test_sigterm_stops_a_consume_whose_write_waits_on_a_lock(env_for, pg_db, mak
     assert "stop requested (SIGTERM)" in err
     assert out.startswith("0 messages in ")
     assert count(pg_db, "raw.case_events") == 2
+
+
+def test_sigterm_stops_a_bounded_consume_with_its_summary_and_exit_2(env_for, pg_db, make_topic, services):
+    topic = make_topic(partitions=1)
+    produce(services.bootstrap_servers, topic, received_messages(3))
+    relay = Relay(int(os.environ.get("PGPORT", "25432")), allow=1)
+    proc = start(env_for(PGPORT=str(relay.port)), "--topic", topic, "consume", "--bounded")
+    try:
+        wait_until(lambda: relay.accepted >= 3, 60, "the loader retrying its connection")
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=15)
+    finally:
+        relay.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+    # The end offsets were not reached: not a success, and the operator is told to run it again.
+    assert proc.returncode == 2, err
+    assert "Traceback" not in err
+    assert out.startswith("0 messages in ")
+    assert lines(err)[-1].startswith("motcua-ingest: stopped by SIGTERM while PostgreSQL unavailable")
+    assert lines(err)[-1].endswith("; run it again: loading resumes from the stored positions")
