@@ -9,7 +9,6 @@ folder on 127.0.0.1. The nightly run's `refresh_docs` task calls `build`.
 """
 from __future__ import annotations
 
-import argparse
 import functools
 import http.server
 import json
@@ -22,12 +21,15 @@ import sys
 from pathlib import Path
 
 from ingestion.settings import PROJECT_ROOT, load_local_secrets, state_dir
+from motcua.args import HelpFormatter, Parser
+from motcua.errors import EXIT_OK, SERVICES_HINT, PermanentError, TransientError, run_command
 
 DBT_PROJECT = PROJECT_ROOT / "dbt_project"
 DEFAULT_PORT = 8580
 # dbt messages that mean "the database was not there" (a retry may help), not "the project is wrong"
 _OUTAGE = re.compile(r"could not connect|connection refused|could not translate host name|timeout expired|"
                      r"the database system is (?:starting up|shutting down)|no route to host", re.IGNORECASE)
+_TIME = re.compile(r"^\d\d:\d\d:\d\d\s+")     # dbt's log-line timestamp
 
 
 class DocsError(RuntimeError):
@@ -62,17 +64,16 @@ def build(out: Path | None = None, timeout: float = 1800) -> Path:
 
 
 def _dbt(args: list[str], env: dict[str, str], timeout: float) -> None:
-    cmd = [str(Path(sys.executable).with_name("dbt")), *args]
+    cmd = [str(Path(sys.executable).with_name("dbt")), *args, "--no-use-colors"]
     try:
         done = subprocess.run(cmd, cwd=DBT_PROJECT, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired as exc:
         raise DocsError(f"dbt {args[0]} still running after {timeout:.0f} s; stopped", outage=True) from exc
     if done.returncode != 0:
-        output = done.stdout + done.stderr
-        errors = [line for line in output.splitlines() if "error" in line.lower()]
-        detail = (errors or output.strip().splitlines() or ["no output"])[-1].strip()
-        raise DocsError(f"dbt {' '.join(args[:2])} exited {done.returncode}: {detail}",
-                        outage=bool(_OUTAGE.search(output)))
+        lines = [_TIME.sub("", line).strip() for line in (done.stdout + done.stderr).splitlines()]
+        outage = [line for line in lines if _OUTAGE.search(line)]
+        errors = outage or [line for line in lines if "error" in line.lower()] or [ln for ln in lines if ln] or ["no output"]
+        raise DocsError(f"dbt {' '.join(args[:2])} exited {done.returncode}: {errors[-1]}", outage=bool(outage))
 
 
 class _Stop(Exception):
@@ -108,27 +109,37 @@ def serve(directory: Path, port: int) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="motcua docs", description=__doc__.splitlines()[0],
-                                     epilog="exit status: 0 ok; 2 database unreachable, dbt failed or port taken")
-    sub = parser.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="write the static docs page (default: <state>/dbt_docs/index.html)")
+def build_parser() -> Parser:
+    parser = Parser(prog="motcua docs", description=__doc__.splitlines()[0],
+                    epilog="exit status: 0 done (serve: stopped by Ctrl-C or SIGTERM); 2 database unreachable, "
+                           "dbt failed or port taken")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{build,serve}")
+    b = sub.add_parser("build", help="write the static docs page", formatter_class=HelpFormatter)
     b.add_argument("--out", type=Path, help="folder to write into (default: MOTCUA_DBT_DOCS_DIR or <state>/dbt_docs)")
-    s = sub.add_parser("serve", help="serve the docs on 127.0.0.1 (builds them first when missing)")
+    s = sub.add_parser("serve", help="serve the docs on 127.0.0.1 (builds them first when missing)",
+                       formatter_class=HelpFormatter)
     s.add_argument("--port", type=int, default=int(os.environ.get("MOTCUA_DOCS_PORT", DEFAULT_PORT)),
-                   help=f"port on 127.0.0.1 (default: MOTCUA_DOCS_PORT or {DEFAULT_PORT}; 0: any free port)")
+                   help="port on 127.0.0.1, MOTCUA_DOCS_PORT; 0: any free port")
     s.add_argument("--rebuild", action="store_true", help="rebuild the docs before serving")
-    args = parser.parse_args(argv)
+    return parser
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     out = getattr(args, "out", None) or docs_dir()
-    if args.command == "build" or args.rebuild or not (out / "index.html").exists():
-        try:
-            index = build(out)
-        except DocsError as exc:
-            hint = " Is PostgreSQL running? 'make up'." if exc.outage else ""
-            print(f"motcua docs: {exc}.{hint}", file=sys.stderr)
-            return 2
-        print(f"dbt docs: {index}")
-    if args.command == "serve":
-        return serve(out, args.port)
-    return 0
+
+    def build_if_needed() -> int:
+        if args.command == "build" or args.rebuild or not (out / "index.html").exists():
+            try:
+                index = build(out)
+            except DocsError as exc:
+                if exc.outage:
+                    raise TransientError(str(exc), hint=SERVICES_HINT) from exc
+                raise PermanentError(str(exc), hint="run the dbt project once ('make demo' or the nightly)") from exc
+            print(f"dbt docs: {index}", flush=True)
+        return EXIT_OK
+
+    code = run_command("motcua docs", build_if_needed)
+    if code != EXIT_OK or args.command == "build":
+        return code
+    return serve(out, args.port)

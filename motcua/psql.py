@@ -8,7 +8,6 @@ into the state folder, for tools that take a libpq service name (`psql service=m
 """
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import sys
@@ -16,6 +15,8 @@ from pathlib import Path
 
 from ingestion.db import ROLES
 from ingestion.settings import load_local_secrets, state_dir
+from motcua.args import Parser
+from motcua.errors import EXIT_OK, PermanentError, report
 
 SERVICE_FILE = "pg_service.conf"
 PASS_FILE = "pgpass"
@@ -78,38 +79,41 @@ def write_service_files(directory: Path) -> tuple[Path, Path]:
     return service_path, pass_path
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+def build_parser() -> Parser:
+    parser = Parser(
         prog="motcua psql",
         description="psql as a project role (password from the secrets, never printed); "
                     "other arguments go to psql, e.g. -c 'select …'",
-        epilog="exit status: psql's own; 2 when psql is missing or the role is unknown. "
+        epilog="exit status: psql's own; 2 when psql is missing or the arguments are wrong. "
                "Host, port and database come from PGHOST, PGPORT, PGDATABASE.",
         allow_abbrev=False)
     parser.add_argument("--role", choices=ROLES, default="bi",
                         help="bi reads marts; auditor reads everything incl. raw; transform, ingest, owner "
-                             "are the jobs' roles (default: bi)")
+                             "are the jobs' roles")
     parser.add_argument("--service-files", action="store_true",
                         help=f"write {SERVICE_FILE} and {PASS_FILE} (mode 600) into the state folder and "
                              "print how to use them, instead of starting psql")
-    args, psql_args = parser.parse_known_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, psql_args = build_parser().parse_known_args(argv)
 
     if args.service_files:
         service_path, pass_path = write_service_files(state_dir())
         print(f"wrote {service_path} and {pass_path} (mode 600); use them with:\n"
               f"  export PGSERVICEFILE={service_path} PGPASSFILE={pass_path}\n"
               f"  psql service=motcua_bi      # or motcua_auditor, motcua_transform, motcua_ingest, motcua_owner")
-        return 0
+        return EXIT_OK
 
     psql = find_psql()
     if psql is None:
-        print("motcua psql: psql not found; install it with 'make setup' (apt-get install -y postgresql-client).",
-              file=sys.stderr)
-        return 2
+        return report("motcua psql", PermanentError(
+            "psql not found", hint="install it with 'make setup' (apt-get install -y postgresql-client)"))
     env = psql_env(args.role)
     if "PGPASSWORD" not in env:
         print(f"motcua psql: no MOTCUA_{args.role.upper()}_PASSWORD in the environment or "
               f"{state_dir() / 'secrets.env'}; psql will ask for it (or use ~/.pgpass).", file=sys.stderr)
     sys.stdout.flush()
     os.execve(psql, [psql, *psql_args], env)
-    return 0  # not reached: execve replaces the process
+    return EXIT_OK  # not reached: execve replaces the process

@@ -89,3 +89,13 @@ def test_serve_answers_on_localhost_and_stops_on_sigterm(docs):
     finally:
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=30) == 0
+
+
+def test_build_with_the_database_down_is_one_line_and_exit_2(tmp_path, services):
+    # port 1: nothing listens there, so the catalog query is refused at once
+    done = subprocess.run([sys.executable, "-m", "motcua", "docs", "build", "--out", str(tmp_path)], capture_output=True,
+                          text=True, env={**dbt_env("motcua"), "PGPORT": "1"}, cwd=PROJECT_ROOT, timeout=300)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert 'port 1 failed: Connection refused' in done.stderr and "make up" in done.stderr
+    assert not (tmp_path / "index.html").exists()
