@@ -119,9 +119,11 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("kafka").setLevel(logging.WARNING)
+    from ingestion.kafka_client import KafkaConfigError
+
     try:
         return args.func(args)
-    except db.DatabaseConfigError as exc:
+    except (db.DatabaseConfigError, KafkaConfigError) as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 2
 

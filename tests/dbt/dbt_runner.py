@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ingestion.settings import PROJECT_ROOT, load_local_secrets
+from ingestion.settings import DBT_SECRETS, PROJECT_ROOT, load_local_secrets
 
 DBT_PROJECT = PROJECT_ROOT / "dbt_project"
 DBT = Path(sys.executable).with_name("dbt")
@@ -21,7 +21,7 @@ class DbtFailed(AssertionError):
 
 
 def dbt_env(dbname: str) -> dict[str, str]:
-    load_local_secrets()  # MOTCUA_TRANSFORM_PASSWORD and MOTCUA_PII_HMAC_KEY for local runs
+    load_local_secrets(*DBT_SECRETS)  # MOTCUA_TRANSFORM_PASSWORD and MOTCUA_PII_HMAC_KEY for local runs
     env = dict(os.environ)
     env.update(PGDATABASE=dbname, DO_NOT_TRACK="1", DBT_SEND_ANONYMOUS_USAGE_STATS="false",
                MOTCUA_BUILD_SCHEMA=BUILD_SCHEMA)
