@@ -29,7 +29,7 @@ def dbt_env(dbname: str) -> dict[str, str]:
 
 
 def run_dbt(dbname: str, *args: str, target_path: Path, as_of: str | None = None,
-            extra_vars: dict | None = None, timeout: int = 600) -> str:
+            extra_vars: dict | None = None, timeout: int = 600, env_overrides: dict[str, str] | None = None) -> str:
     """`dbt <args>` on `dbname`; target_path keeps parallel test runs apart (and partial parsing)."""
     variables = dict(extra_vars or {})
     cmd = [str(DBT), *args, "--profiles-dir", str(DBT_PROJECT), "--project-dir", str(DBT_PROJECT),
@@ -39,6 +39,7 @@ def run_dbt(dbname: str, *args: str, target_path: Path, as_of: str | None = None
     env = dbt_env(dbname)
     if as_of:  # through the environment: a changed --vars would defeat partial parsing
         env["MOTCUA_AS_OF"] = as_of
+    env.update(env_overrides or {})
     proc = subprocess.run(cmd, cwd=DBT_PROJECT, env=env, capture_output=True, text=True,
                           timeout=timeout)
     if proc.returncode != 0:
