@@ -14,10 +14,9 @@ import os
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import (
-    ACL, ACLOperation, ACLPermissionType, ACLResourcePatternType, AlterConfigOp, ConfigResource, ConfigResourceType, NewTopic,
-    ResourcePattern, ResourceType,
+    ACL, ACLOperation, ACLPermissionType, ACLResourcePatternType, AlterConfigOp, ConfigResource,
+    ConfigResourceType, NewTopic, ResourcePattern, ResourceType,
 )
-
 from kafka.errors import TopicAlreadyExistsError
 
 from ingestion.settings import KafkaSettings, local_secret
@@ -65,6 +64,7 @@ def raw_topic_retention_ms() -> int:
 
 def make_admin(bootstrap_servers: str, client_id: str = "motcua-admin") -> KafkaAdminClient:
     return KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id=client_id, **security_config("admin"))
+
 
 # Room for the largest message the broker accepts (message.max.bytes = 2 MiB) so an oversized
 # payload reaches quarantine instead of stalling its partition.

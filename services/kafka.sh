@@ -17,6 +17,8 @@ PIDFILE="$KAFKA_DIR/broker.pid"
 LOG="$KAFKA_DIR/broker.log"
 SECRETS="$STATE_DIR/secrets.env"
 SASL="${MOTCUA_KAFKA_SASL:-0}"
+[[ "$MOTCUA_RAW_TOPIC_RETENTION_DAYS" =~ ^[1-9][0-9]{0,4}$ ]] \
+  || die "MOTCUA_RAW_TOPIC_RETENTION_DAYS must be a whole number of days >= 1, not '$MOTCUA_RAW_TOPIC_RETENTION_DAYS'"
 RETENTION_MS=$((MOTCUA_RAW_TOPIC_RETENTION_DAYS * 24 * 3600 * 1000))
 
 fetch() {

@@ -112,3 +112,26 @@ def test_loader_without_credentials_is_refused(stack):
         secrets.write_text(kept)
     assert result.returncode == 2
     assert "KAFKA_SASL_PASSWORD" in result.stderr
+
+
+@pytest.mark.parametrize("variable, value", [("MOTCUA_RAW_TOPIC_RETENTION_DAYS", "0"),
+                                             ("MOTCUA_RAW_TOPIC_RETENTION_DAYS", "forever"),
+                                             ("KAFKA_SECURITY_PROTOCOL", "SASL_TEXT")])
+def test_bad_kafka_settings_are_refused_in_one_line(services, variable, value):
+    import subprocess
+    import sys
+    import uuid
+
+    topic = f"test.{uuid.uuid4().hex[:12]}"
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": services.bootstrap_servers, variable: value}
+    result = subprocess.run([sys.executable, "-m", "ingestion.cli", "--topic", topic, "topic"], env=env,
+                            capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[2])
+    assert result.returncode == 2
+    assert result.stderr.startswith("ERROR: ") and variable in result.stderr
+    assert "Traceback" not in result.stderr
+    from kafka.admin import KafkaAdminClient
+    admin = KafkaAdminClient(bootstrap_servers=services.bootstrap_servers)
+    try:
+        assert topic not in admin.list_topics()
+    finally:
+        admin.close()
