@@ -22,6 +22,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "calendar": ("workcal.__main__:main", "the Vietnamese working-time calendar (seed export)"),
     "gate": ("expectations.__main__:main", "Great Expectations quality gate (gate, list)"),
     "publish": ("publish.__main__:main", "publish a gated build, list publications"),
+    "pii": ("ingestion.pii:main", "the personal-data hashing key: status, rotate-key"),
 }
 
 
