@@ -12,18 +12,48 @@ def state_dir() -> Path:
     return Path(os.environ.get("MOTCUA_STATE_DIR", PROJECT_ROOT / ".local"))
 
 
-def load_local_secrets() -> None:
-    """Fill missing MOTCUA_* secrets from the git-ignored file written by services/postgres.sh.
+# What each kind of job needs, and nothing more: a process holds only its own role's password
+# (ingestion.db reads it when connecting) and only dbt gets the HMAC key.
+DBT_SECRETS = ("MOTCUA_TRANSFORM_PASSWORD", "MOTCUA_PII_HMAC_KEY")
+
+
+def secrets_file() -> Path:
+    return state_dir() / "secrets.env"
+
+
+def local_secret(name: str) -> str | None:
+    """One secret: the environment's value, else the git-ignored file written by services/postgres.sh.
 
     Values already in the environment win: production injects them from its secret store.
+    Reading does not copy anything into os.environ, so the process keeps no other secret.
     """
-    path = state_dir() / "secrets.env"
+    if os.environ.get(name):
+        return os.environ[name]
+    path = secrets_file()
     if not path.exists():
-        return
+        return None
     for line in path.read_text().splitlines():
-        name, sep, value = line.partition("=")
-        if sep and name.startswith("MOTCUA_"):
-            os.environ.setdefault(name.strip(), value.strip())
+        key, sep, value = line.partition("=")
+        if sep and key.strip() == name:
+            return value.strip() or None
+    return None
+
+
+def role_password_var(role: str) -> str:
+    return f"MOTCUA_{role.upper()}_PASSWORD"
+
+
+def load_local_secrets(name: str, *more: str) -> None:
+    """Put the named secrets (and only those) into os.environ, for a child process such as dbt.
+
+    Names are required on purpose: a job asks for what it needs (e.g. DBT_SECRETS), never "all".
+    """
+    for n in (name, *more):
+        if not n.startswith("MOTCUA_"):
+            raise ValueError(f"{n!r} is not a MOTCUA_* secret name")
+        value = local_secret(n)
+        if value is not None:
+            os.environ.setdefault(n, value)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "publish": ("publish.__main__:main", "publish a gated build, list publications"),
     "psql": ("motcua.psql:main", "psql as a project role (bi, auditor, transform, ingest, owner)"),
     "docs": ("motcua.docs:main", "dbt docs of the published marts: build, serve"),
+    "pii": ("ingestion.pii:main", "the personal-data hashing key: status, rotate-key"),
 }
 
 

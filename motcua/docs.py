@@ -20,7 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ingestion.settings import PROJECT_ROOT, load_local_secrets, state_dir
+from ingestion.settings import DBT_SECRETS, PROJECT_ROOT, load_local_secrets, state_dir
 from motcua.args import HelpFormatter, Parser
 from motcua.errors import EXIT_OK, SERVICES_HINT, PermanentError, TransientError, run_command
 
@@ -49,7 +49,7 @@ def build(out: Path | None = None, timeout: float = 1800) -> Path:
     out = out or docs_dir()
     target = out / "target"    # its own target: the nightly build's manifest (publish reads it) stays as built
     target.mkdir(parents=True, exist_ok=True)
-    load_local_secrets()       # MOTCUA_TRANSFORM_PASSWORD for local runs
+    load_local_secrets(*DBT_SECRETS)   # dbt's role password and the HMAC key, nothing else
     env = dict(os.environ, DO_NOT_TRACK="1", DBT_SEND_ANONYMOUS_USAGE_STATS="false")
     common = ["--vars", json.dumps({"docs_published_schemas": True}),
               "--profiles-dir", str(DBT_PROJECT), "--project-dir", str(DBT_PROJECT),

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from ingestion.db import ROLES
-from ingestion.settings import load_local_secrets, state_dir
+from ingestion.settings import local_secret, role_password_var, state_dir
 from motcua.args import Parser
 from motcua.errors import EXIT_OK, PermanentError, report
 
@@ -28,8 +28,8 @@ def _target() -> tuple[str, str, str]:
 
 
 def _password(role: str) -> str | None:
-    load_local_secrets()
-    return os.environ.get(f"MOTCUA_{role.upper()}_PASSWORD") or None
+    """This role's password only (the environment's, else secrets.env): no other secret is read."""
+    return local_secret(role_password_var(role)) or None
 
 
 def find_psql() -> str | None:

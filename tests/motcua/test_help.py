@@ -8,6 +8,7 @@ import pytest
 from expectations.__main__ import build_parser as gate_parser
 from ingestion.cli import build_parser as ingest_parser
 from ingestion.generator.__main__ import build_parser as generator_parser
+from ingestion.pii import build_parser as pii_parser
 from motcua.cli import SUBCOMMANDS
 from motcua.docs import build_parser as docs_parser
 from motcua.psql import build_parser as psql_parser
@@ -15,7 +16,7 @@ from publish.__main__ import build_parser as publish_parser
 from workcal.__main__ import build_parser as calendar_parser
 
 PARSERS = {"ingest": ingest_parser, "generate": generator_parser, "calendar": calendar_parser, "gate": gate_parser,
-           "publish": publish_parser, "psql": psql_parser, "docs": docs_parser}
+           "publish": publish_parser, "psql": psql_parser, "docs": docs_parser, "pii": pii_parser}
 
 
 def every_parser(parser: argparse.ArgumentParser):

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from ingestion import db
+from ingestion.settings import local_secret, role_password_var
 
 ROLE_USERS = {"bi": "motcua_bi", "auditor": "motcua_auditor", "transform": "motcua_transform",
               "ingest": "motcua_ingest", "owner": "motcua_owner"}
@@ -32,9 +33,8 @@ def test_each_role_logs_in_without_printing_its_password(role, shell_env):
     result = motcua("psql", "--role", role, "-Atc", "select current_user, current_database()", env=shell_env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"{ROLE_USERS[role]}|{shell_env['PGDATABASE']}"
-    db.conninfo(role)  # loads the secrets into this process, to look for them in the output
-    password = os.environ[f"MOTCUA_{role.upper()}_PASSWORD"]
-    assert password not in result.stdout + result.stderr
+    password = local_secret(role_password_var(role))
+    assert password and password not in result.stdout + result.stderr
 
 
 def test_bi_reads_marts_but_not_raw(shell_env):
@@ -55,13 +55,13 @@ def test_bi_reads_marts_but_not_raw(shell_env):
 
 def test_service_files_are_private_and_work_in_a_new_shell(shell_env, tmp_path):
     shell_env["MOTCUA_STATE_DIR"] = str(tmp_path)
-    db.conninfo("bi")  # the passwords are in this environment (tmp_path has no secrets.env)
-    shell_env.update({k: v for k, v in os.environ.items() if k.startswith("MOTCUA_") and k.endswith("_PASSWORD")})
+    # tmp_path has no secrets.env: the passwords come from the environment, as in production
+    shell_env.update({role_password_var(r): local_secret(role_password_var(r)) for r in ROLE_USERS})
     result = motcua("psql", "--service-files", env=shell_env)
     assert result.returncode == 0, result.stderr
     service, pgpass = tmp_path / "pg_service.conf", tmp_path / "pgpass"
     assert stat.S_IMODE(pgpass.stat().st_mode) == 0o600
-    assert os.environ["MOTCUA_BI_PASSWORD"] not in result.stdout
+    assert shell_env["MOTCUA_BI_PASSWORD"] not in result.stdout
     # a shell with nothing but the two files: no MOTCUA_* password, no PGUSER/PGPASSWORD
     bare = {k: v for k, v in shell_env.items() if not k.startswith(("MOTCUA_", "PG"))}
     bare.update(PGSERVICEFILE=str(service), PGPASSFILE=str(pgpass))
