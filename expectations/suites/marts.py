@@ -18,6 +18,7 @@ from expectations.catalog import Catalog
 from expectations.checks import BATCH, CRITICAL, WARNING, expect, ident, no_rows
 from expectations.suites import BuildContext, SuiteSpec
 from expectations.suites import marts_sql as q
+from expectations.suites.staging import REJECTED_RELATION
 
 FCT, OFFICER_MONTHLY, OFFICER_DAILY, AGENCY_MONTHLY = (
     "fct_cases", "kpi_officer_monthly", "kpi_officer_daily", "kpi_agency_monthly")
@@ -166,7 +167,8 @@ def _fct(ctx: BuildContext) -> SuiteSpec:
         exps.append(no_rows("fct_cases_reconciles_with_raw", CRITICAL,
                             "Case by case: every raw receipt loaded before the end of the interval is in fct_cases "
                             "with its first receipt time, and no received case in fct_cases lacks a raw receipt.",
-                            q.fct_vs_raw_receipts(fct, ctx.interval.sql_end())))
+                            q.fct_vs_raw_receipts(fct, ctx.interval.sql_end(),
+                                                  REJECTED_RELATION if cat.has(REJECTED_RELATION) else None)))
     return SuiteSpec(name=f"marts.{FCT}", layer="marts", requires=(fct, "raw.case_events"), table=fct,
                      expectations=exps)
 
@@ -178,7 +180,20 @@ def _officer_monthly(ctx: BuildContext) -> SuiteSpec:
     exps += _first_of_month(om, cat)
     exps += _activity(om, cat, keys, "month", True, "officer_id", ctx.config.timezone)
     measures = [m for m in ("cases_received", "cases_completed") if m in cat.names(om) and m in cat.names(am)]
-    if measures:
+    fct = _rel(ctx, FCT)
+    if measures and set(measures) == {"cases_received", "cases_completed"} and cat.has(fct):
+        # Cases whose receipt or result names no officer count for the agency only (unattributed).
+        officers = f"""(select month, cases_received, cases_completed from {om}
+   union all
+  select date_trunc('month', received_date)::date, 1, 0 from {fct} where receiving_officer_id is null
+   union all
+  select date_trunc('month', completed_date)::date, 0, 1 from {fct}
+   where status = 'completed' and handling_officer_id is null) as officers_and_unattributed"""
+        exps.append(no_rows("kpi_officer_monthly_totals_match_agency", CRITICAL,
+                            "Per month, the officers' received and completed cases, plus the unattributed ones, "
+                            "add up to the agencies'.",
+                            q.totals_match(officers, "month", am, "month", ["month"], measures)))
+    elif measures:
         exps.append(no_rows("kpi_officer_monthly_totals_match_agency", CRITICAL,
                             "Per month, the officers' received and completed cases add up to the agencies'.",
                             q.totals_match(om, "month", am, "month", ["month"], measures)))
