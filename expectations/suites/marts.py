@@ -181,7 +181,8 @@ def _officer_monthly(ctx: BuildContext) -> SuiteSpec:
     exps += _activity(om, cat, keys, "month", True, "officer_id", ctx.config.timezone)
     measures = [m for m in ("cases_received", "cases_completed") if m in cat.names(om) and m in cat.names(am)]
     fct = _rel(ctx, FCT)
-    if measures and set(measures) == {"cases_received", "cases_completed"} and cat.has(fct):
+    attribution = {"received_date", "completed_date", "status", "receiving_officer_id", "handling_officer_id"}
+    if set(measures) == {"cases_received", "cases_completed"} and attribution <= set(cat.names(fct)):
         # Cases whose receipt or result names no officer count for the agency only (unattributed).
         officers = f"""(select month, cases_received, cases_completed from {om}
    union all
