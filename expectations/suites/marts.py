@@ -173,10 +173,17 @@ def _fct(ctx: BuildContext) -> SuiteSpec:
                      expectations=exps)
 
 
+def _with_agency(relation: str, cat: Catalog, keys: list[str]) -> list[str]:
+    """An officer's row is per agency when the table has agency_code: the same officer code may
+    act in two agencies (a transfer, or two agencies numbering their staff alike)."""
+    return [keys[0], "agency_code", *keys[1:]] if "agency_code" in cat.names(relation) else keys
+
+
 def _officer_monthly(ctx: BuildContext) -> SuiteSpec:
     cat, keys = ctx.catalog, ["officer_id", "month"]
     om, am = _rel(ctx, OFFICER_MONTHLY), _rel(ctx, AGENCY_MONTHLY)
-    exps = _common(om, cat, keys) + _kpi_measures(om, cat, keys, ctx.config.rate_tolerance)
+    row_keys = _with_agency(om, cat, keys)
+    exps = _common(om, cat, row_keys) + _kpi_measures(om, cat, row_keys, ctx.config.rate_tolerance)
     exps += _first_of_month(om, cat)
     exps += _activity(om, cat, keys, "month", True, "officer_id", ctx.config.timezone)
     measures = [m for m in ("cases_received", "cases_completed") if m in cat.names(om) and m in cat.names(am)]
@@ -206,7 +213,8 @@ def _officer_daily(ctx: BuildContext) -> SuiteSpec:
     od, om = _rel(ctx, OFFICER_DAILY), _rel(ctx, OFFICER_MONTHLY)
     day = cat.first_present(od, DAY_COLUMNS) or "day"
     keys = ["officer_id", day]
-    exps = _common(od, cat, keys) + _kpi_measures(od, cat, keys, ctx.config.rate_tolerance)
+    row_keys = _with_agency(od, cat, keys)
+    exps = _common(od, cat, row_keys) + _kpi_measures(od, cat, row_keys, ctx.config.rate_tolerance)
     exps += _activity(od, cat, keys, day, False, "officer_id", ctx.config.timezone)
     both = set(cat.names(od)) & set(cat.names(om))
     measures = [m for m in ("cases_received", "cases_returned_first_pass", "cases_completed",

@@ -52,8 +52,8 @@ def _rejected(ctx: BuildContext) -> list:
     if not ctx.catalog.has(REJECTED_RELATION):
         return []
     return [no_rows("staging_rejected_events", WARNING,
-                    "No event of the cases touched today was left out of the figures; those listed were "
-                    "(reason per event), for follow-up with the source.",
+                    "No event of the cases touched today was left out of the figures; those found were "
+                    f"(reason per event; the full list is {REJECTED_RELATION}), for follow-up with the source.",
                     f"""select rejection_reason, event_id, case_id, agency_code, event_type, occurred_at,
        kafka_topic, kafka_partition, kafka_offset
   from {REJECTED_RELATION}
