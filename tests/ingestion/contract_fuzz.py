@@ -27,7 +27,7 @@ VN = timezone(timedelta(hours=7))
 
 # No digits: a free text with 9-12 digits would (rightly) trip the marts' personal-data check.
 ALPHABET = ("aăâbcdđeêghiklmnoôơpqrstuưvxyÁÀẢÃẠẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴ"
-            " -_'\"\\/\t\n€😀𝔘‮ٮ中文")
+            " -_'\"\\/\t\n€😀𝔘\u202eٮ中文")  # \u202e: right-to-left override
 
 
 @dataclass
