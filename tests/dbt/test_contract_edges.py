@@ -50,6 +50,13 @@ def built(module_db, dbt_target):
     events += [received("FAR-1", vn("2026-03-09 10:00"), vn("9999-12-30 10:00"), officer="R1",
                         event_id="00000000-0000-4000-8000-000000000002"),
                assigned("FAR-1", vn("2026-03-09 11:00"), "C1")]
+    # Personal data typed into identifiers (agency STP, so SKHDT's counts below are unchanged):
+    # a 12-digit citizen ID as the case id, a mobile number as the completing officer.
+    events += [received("001088012345", vn("2026-03-09 10:00"), vn("2026-03-12 10:00"), officer="R9", agency="STP",
+                        event_id="00000000-0000-4000-8000-000000000061"),
+               received("PII-2", vn("2026-03-09 10:00"), vn("2026-03-12 10:00"), officer="R9", agency="STP"),
+               completed("PII-2", vn("2026-03-10 10:00"), officer="0912 345 678", agency="STP",
+                         event_id="00000000-0000-4000-8000-000000000062")]
     insert_events(module_db, events)
     insert_verbatim(module_db, [
         rated_text("RATE-40", "4.0", "00000000-0000-4000-8000-000000000040"),
@@ -78,12 +85,17 @@ def test_events_the_figures_cannot_use_are_listed_with_a_reason(built):
         ("00000000-0000-4000-8000-000000000001", "OLD-1", "occurred_before_system_start"),
         ("00000000-0000-4000-8000-000000000002", "FAR-1", "due_at_outside_working_calendar"),
         ("00000000-0000-4000-8000-000000000045", "RATE-45", "rating_score_not_an_integer_1_to_5"),
+        ("00000000-0000-4000-8000-000000000061", "001088012345", "identifier_looks_like_personal_data"),
+        ("00000000-0000-4000-8000-000000000062", "PII-2", "identifier_looks_like_personal_data"),
     ]
     # Left out of staging, so out of the figures: FAR-1 has no usable receipt, OLD-1 keeps its receipt.
     assert rows(built, "select count(*) from staging.stg_motcua__case_events where event_id in "
                        "(select event_id from staging.stg_motcua__rejected_events)") == [(0,)]
     assert rows(built, f"select case_id from {BUILD_SCHEMA}.fct_cases where case_id in ('OLD-1', 'FAR-1')") == [
         ("OLD-1",)]
+    # The ID-number case never reaches the marts; PII-2 stays open, its completion held back.
+    assert rows(built, f"select case_id, status from {BUILD_SCHEMA}.fct_cases where agency_code = 'STP' "
+                       "order by 1") == [("PII-2", "open")]
 
 
 def test_a_receipt_without_officer_counts_for_the_agency_and_no_officer(built):
@@ -96,4 +108,7 @@ def test_a_receipt_without_officer_counts_for_the_agency_and_no_officer(built):
                        "where agency_code = 'SKHDT' and month = date '2026-03-01'") == [(7, 6)]
     assert rows(built, f"select officer_id, sum(cases_received), sum(cases_completed) "
                        f"from {BUILD_SCHEMA}.kpi_officer_monthly where month = date '2026-03-01' "
-                       "group by 1 order by 1") == [("C1", 0, 4), ("C2", 0, 1), ("R1", 5, 0)]
+                       "and agency_code = 'SKHDT' group by 1 order by 1") == [("C1", 0, 4), ("C2", 0, 1), ("R1", 5, 0)]
+    # At STP, R9 received PII-2 only: the ID-number case is rejected, and no one completed PII-2.
+    assert rows(built, f"select officer_id, cases_received, cases_completed from {BUILD_SCHEMA}.kpi_officer_monthly "
+                       "where agency_code = 'STP' and month = date '2026-03-01'") == [("R9", 1, 0)]

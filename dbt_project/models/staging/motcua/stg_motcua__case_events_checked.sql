@@ -123,6 +123,13 @@ checked as (
             when typed.occurred_at < bounds.system_start then 'occurred_before_system_start'
             when typed.occurred_at < bounds.calendar_start or typed.occurred_at >= bounds.calendar_end
                 then 'occurred_outside_working_calendar'
+            -- an ID number, phone or e-mail typed into an identifier or code would reach BI
+            when {{ looks_like_personal_data([
+                    'typed.case_id', 'typed.agency_code', 'typed.officer_id', 'typed.procedure_code',
+                    'typed.procedure_name', 'typed.sector_code', 'typed.channel', 'typed.to_officer_id',
+                    'typed.department_code', 'typed.return_reason_code', 'typed.outcome',
+                    'typed.complaint_category', 'typed.source_system']) }}
+                then 'identifier_looks_like_personal_data'
             when typed.event_type = 'case.received'
                  and (typed.procedure_code is null or typed.due_at is null or typed.processing_days is null
                       or typed.processing_days <= 0 or typed.channel is null)
