@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date, datetime, time
+from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,3 +72,18 @@ class KafkaSettings:
             topic=os.environ.get("KAFKA_TOPIC", "motcua.case-events"),
             consumer_group=os.environ.get("KAFKA_CONSUMER_GROUP", "motcua-raw-loader"),
         )
+
+
+def system_start() -> datetime:
+    """The earliest occurred_at the loader accepts: MOTCUA_GX_SYSTEM_START (a date, the same
+    variable the quality gate reads), at midnight in Asia/Ho_Chi_Minh; default 2018-01-01."""
+    return _system_start(os.environ.get("MOTCUA_GX_SYSTEM_START", "").strip())
+
+
+@lru_cache(maxsize=4)
+def _system_start(raw: str) -> datetime:
+    try:
+        day = date.fromisoformat(raw) if raw else date(2018, 1, 1)
+    except ValueError:
+        raise ValueError(f"MOTCUA_GX_SYSTEM_START={raw!r} is not a date (YYYY-MM-DD)") from None
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))

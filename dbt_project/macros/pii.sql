@@ -42,3 +42,8 @@
 {% macro pii_hash(value_expr, key_expr='pii_key.key') -%}
     encode(hmac(nullif(trim({{ value_expr }}), ''), {{ key_expr }}, 'sha256'), 'hex')
 {%- endmacro %}
+
+{#- True when any of the text expressions looks like personal data (var personal_data_value_regex). -#}
+{% macro looks_like_personal_data(expressions) -%}
+  ({%- for e in expressions %}coalesce({{ e }}, '') ~ {{ dbt.string_literal(var('personal_data_value_regex')) }}{{ " or " if not loop.last }}{%- endfor %})
+{%- endmacro %}

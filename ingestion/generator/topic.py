@@ -1,10 +1,10 @@
 """Create the case-events topic when it is missing."""
 from __future__ import annotations
 
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from ingestion.kafka_client import grant_acls, raw_topic_retention_ms, security_config
+from ingestion.kafka_client import grant_acls, make_admin, raw_topic_retention_ms, security_config
 from ingestion.settings import KafkaSettings
 
 
@@ -14,8 +14,7 @@ def ensure_topic(bootstrap: str, topic: str, partitions: int = 12, replication_f
     An existing topic is left as it is, even with another partition count: repartitioning
     would move keys (case_id) between partitions.
     """
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="motcua-generator-admin",
-                             **security_config("admin"))
+    admin = make_admin(bootstrap, client_id="motcua-generator-admin")
     try:
         if topic in admin.list_topics():
             return False

@@ -24,7 +24,7 @@ KEY_A = "first-key-0123456789abcdef"
 KEY_B = "second-key-fedcba9876543210"
 LABEL = b"motcua-pii-hmac-key-fingerprint-v1"   # the fixed label of migration 030
 # staging + the audit view only: the key check runs on every invocation (on-run-start)
-VIEWS = ("run", "--select", "stg_motcua__case_events", "case_applicants")
+VIEWS = ("run", "--select", "+case_applicants")  # the applicants view and the staging views under it
 
 
 def fingerprint(key: str) -> str:

@@ -127,7 +127,8 @@ def test_bad_kafka_settings_are_refused_in_one_line(services, variable, value):
     result = subprocess.run([sys.executable, "-m", "ingestion.cli", "--topic", topic, "topic"], env=env,
                             capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[2])
     assert result.returncode == 2
-    assert result.stderr.startswith("ERROR: ") and variable in result.stderr
+    assert result.stderr.startswith("motcua-ingest: ") and variable in result.stderr
+    assert result.stderr.strip().count("\n") == 0, result.stderr
     assert "Traceback" not in result.stderr
     from kafka.admin import KafkaAdminClient
     admin = KafkaAdminClient(bootstrap_servers=services.bootstrap_servers)
