@@ -15,7 +15,7 @@ import psycopg
 from ingestion import migrations
 from ingestion.settings import load_local_secrets
 
-ROLES = ("owner", "ingest", "transform", "bi", "auditor")
+ROLES = ("owner", "ingest", "transform", "gate", "bi", "auditor")
 
 
 class DatabaseConfigError(RuntimeError):

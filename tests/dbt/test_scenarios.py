@@ -279,12 +279,12 @@ def test_agency_opencps_counts(built):
 
 def test_lineage_privacy_and_grants(built):
     # KPI row -> its cases: SXD June on-time numerator is {X1, X2}, in the build and as published.
-    for membership in (f"{BUILD_SCHEMA}.kpi_case_membership", "audit.kpi_case_membership"):
+    for membership in (f"{BUILD_SCHEMA}.kpi_case_membership", "lineage.kpi_case_membership"):
         members = rows(built, f"select case_id from {membership} where agency_code = 'SXD'"
                               " and month = '2026-06-01' and measure = 'completed_on_time' order by 1", role="auditor")
         assert [m["case_id"] for m in members] == ["X1", "X2"], membership
     # case -> raw events with Kafka coordinates and the verbatim payload (auditors only).
-    lineage = rows(built, "select * from audit.case_event_lineage where case_id = 'S10'", role="auditor")
+    lineage = rows(built, "select * from lineage.case_event_lineage where case_id = 'S10'", role="auditor")
     assert len(lineage) == 6 and all(r["kafka_topic"] and r["payload"]["case_id"] == "S10" for r in lineage)
     # applicant data: only a keyed HMAC-SHA256 outside raw.
     key = os.environ["MOTCUA_PII_HMAC_KEY"].encode()
@@ -292,12 +292,12 @@ def test_lineage_privacy_and_grants(built):
     assert rows(built, "select applicant_id_hash from marts.fct_cases where case_id = 'S1'")[0]["applicant_id_hash"] == expected
     staged_columns = {r["column_name"] for r in rows(
         built, "select column_name from information_schema.columns where table_schema in "
-               f"('staging', 'intermediate', 'marts', '{BUILD_SCHEMA}', 'audit')"
+               f"('staging', 'intermediate', 'marts', '{BUILD_SCHEMA}', 'lineage')"
                " and table_name not in ('case_event_lineage', 'orphan_case_events')")}
     assert "payload" not in staged_columns
     # motcua_bi reads the published marts, nothing else: not the build the gate has not judged yet.
     assert rows(built, "select count(*) as n from marts.kpi_officer_monthly", role="bi")[0]["n"] > 0
-    for hidden in (f"{BUILD_SCHEMA}.kpi_officer_monthly", "staging.stg_motcua__case_events", "audit.kpi_case_membership"):
+    for hidden in (f"{BUILD_SCHEMA}.kpi_officer_monthly", "staging.stg_motcua__case_events", "lineage.kpi_case_membership"):
         with pytest.raises(Exception, match="permission denied"):
             rows(built, f"select * from {hidden}", role="bi")
     assert rows(built, f"select count(*) as n from {BUILD_SCHEMA}.kpi_officer_monthly", role="auditor")[0]["n"] > 0
