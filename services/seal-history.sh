@@ -15,23 +15,7 @@ case "$action" in
   unseal) to=motcua_owner ;;
   *) echo "usage: $0 [seal|unseal]" >&2; exit 2 ;;
 esac
-bash "$(dirname "${BASH_SOURCE[0]}")/postgres.sh" psql -q -v ON_ERROR_STOP=1 -v to="$to" <<'SQL' >/dev/null \
+here="$(dirname "${BASH_SOURCE[0]}")"
+bash "$here/postgres.sh" psql -q -v ON_ERROR_STOP=1 -v to="$to" < "$here/seal-history.sql" >/dev/null \
   || die "could not $action the history of database $PGDATABASE: is it migrated (motcua ingest migrate)?"
-\set QUIET on
-set client_min_messages = warning;
-begin;
-alter table audit.publications owner to :"to";
-alter table audit.published_kpi_values owner to :"to";
-alter table audit.publication_chain owner to :"to";
-alter view audit.kpi_value_revisions owner to :"to";
-alter function audit.refuse_history_change() owner to :"to";
-alter function audit.stamp_publication() owner to :"to";
-alter function audit.publication_digest(bigint) owner to :"to";
-alter function audit.chain_publication() owner to :"to";
-alter function audit.refuse_values_of_chained() owner to :"to";
-alter function audit.published_kpi_values_at(bigint) owner to :"to";
-alter function audit.published_kpi_values_as_of(timestamptz) owner to :"to";
-alter schema audit owner to :"to";
-commit;
-SQL
 info "history of $PGDATABASE: ${action}ed (schema audit owned by $to)"
