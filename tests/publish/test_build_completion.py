@@ -86,3 +86,37 @@ def test_a_killed_full_refresh_is_refused_until_a_complete_build_passes_the_gate
                    role="auditor") == [(rebuilt[0], gated.run_id)]
     with db.connect("bi", pg_db) as conn:
         assert conn.execute("select count(*) from marts.kpi_agency_monthly").fetchone()[0] > 0
+
+
+def test_which_build_is_complete_is_read_from_the_recorded_runs(pg_db):
+    from publish.builds import BuildNotComplete, completed_build, require_complete_build
+    from tests.publish.build import BUILD, record_build
+
+    def check() -> tuple[str, str | None]:
+        """(what publish says, which build the gate would record as judged)"""
+        with db.connect("gate", pg_db) as conn:
+            judged = completed_build(conn, BUILD)
+        with db.connect("transform", pg_db) as conn:
+            try:
+                said = f"publishable {require_complete_build(conn, BUILD).invocation_id}"
+            except BuildNotComplete as exc:
+                said = re.sub(r" started \S+", "", str(exc))
+        return said, judged.invocation_id if judged else None
+
+    assert check() == ("no dbt build of marts_build is recorded in lineage.dbt_build_runs, so its completion is "
+                       "unknown: run `dbt build` (it records itself), then the marts gate", None)
+    record_build(pg_db, "inv-1")
+    assert check() == ("publishable inv-1", "inv-1")
+    record_build(pg_db, "inv-2", full=False, finished=False)          # running, or killed
+    assert check() == ("dbt build inv-2 never finished (killed?): run a complete `dbt build`, then the marts gate",
+                       None)
+    record_build(pg_db, "inv-3", full=False, status="error")
+    assert check() == ("dbt build inv-3 failed (0 node(s)): run a complete `dbt build`, then the marts gate", None)
+    record_build(pg_db, "inv-4", full=False)
+    assert check() == ("publishable inv-4", "inv-4")                   # a failed incremental run is redone
+    record_build(pg_db, "inv-5", full=True, finished=False)
+    record_build(pg_db, "inv-6", full=False)
+    assert check() == ("dbt full rebuild inv-5 never finished (killed?): run `dbt build --full-refresh` to "
+                       "completion, then the marts gate", None)
+    record_build(pg_db, "inv-7", full=True)
+    assert check() == ("publishable inv-7", "inv-7")
