@@ -95,3 +95,23 @@ def advance_positions(
             topic,
         ),
     )
+
+
+class ForeignGroupError(RuntimeError):
+    """Another consumer group already loads this topic into the database."""
+
+
+def check_group_loads_topic(conn: psycopg.Connection, group: str, topic: str) -> None:
+    """Refuse a second consumer group on a topic the database already holds.
+
+    A Kafka message is accounted for once in the raw layer (the quarantine and redelivery keys
+    are its topic/partition/offset, on purpose): a new group has no stored positions, so it
+    would read the topic from the start and try to store every message a second time.
+    """
+    groups = [g for (g,) in conn.execute(
+        "select distinct consumer_group from raw.consumer_positions where kafka_topic = %s order by 1",
+        (topic,)).fetchall()]
+    others = [g for g in groups if g != group]
+    if others and group not in groups:
+        raise ForeignGroupError(
+            f"topic {topic!r} is loaded into this database by consumer group {others[0]!r}, not {group!r}")

@@ -6,25 +6,37 @@ Examples:
   motcua-ingest consume --bounded            # catch up to the end offsets seen at start, exit
   motcua-ingest consume                      # continuous; stops cleanly on SIGTERM / Ctrl-C
   motcua-ingest reconcile                    # exit 1 unless produced = loaded + redeliveries + quarantined
+
+Exit status: 0 done; 1 reconcile found a mismatch; 2 bad usage or configuration, Kafka or
+PostgreSQL unreachable, --max-seconds reached, or a bounded load stopped by SIGINT/SIGTERM.
 """
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from datetime import timedelta
 
 from ingestion import db
 from ingestion.migrations import MigrationError
 from ingestion.settings import KafkaSettings
+from motcua import args as types
+from ingestion.kafka_client import quiet_kafka_logs
+from motcua.errors import PermanentError, TransientError, report, run_command
+
+PROG = "motcua-ingest"
 
 
 def _settings(args) -> KafkaSettings:
+    """Options win over the environment; both are checked (an empty KAFKA_TOPIC is an error, not a default)."""
     base = KafkaSettings.from_env()
     return KafkaSettings(
-        bootstrap_servers=args.bootstrap_servers or base.bootstrap_servers,
-        topic=args.topic or base.topic,
-        consumer_group=getattr(args, "group", None) or base.consumer_group,
+        bootstrap_servers=args.bootstrap_servers
+        or types.env_value("KAFKA_BOOTSTRAP_SERVERS", base.bootstrap_servers, types.bootstrap_servers),
+        topic=args.topic or types.env_value("KAFKA_TOPIC", base.topic, types.kafka_name),
+        consumer_group=getattr(args, "group", None)
+        or types.env_value("KAFKA_CONSUMER_GROUP", base.consumer_group, types.kafka_name),
     )
 
 
@@ -32,8 +44,7 @@ def cmd_migrate(args) -> int:
     try:
         applied = db.migrate(reapply=args.reapply)
     except MigrationError as exc:
-        print(f"migrate: {exc}", file=sys.stderr)
-        return 2
+        raise PermanentError(f"migrate: {exc}", hint="fix the migration named above and run migrate again") from exc
     for name in applied:
         print(f"applied {name}")
     if not applied:
@@ -50,8 +61,15 @@ def cmd_topic(args) -> int:
     return 0
 
 
+def _foreign_group(exc: Exception, topic: str) -> PermanentError:
+    return PermanentError(str(exc), hint=(
+        f"a topic is loaded by one consumer group (its positions are in raw.consumer_positions): use that "
+        f"group (--group or KAFKA_CONSUMER_GROUP), or load {topic!r} into another database"))
+
+
 def cmd_consume(args) -> int:
-    from ingestion.consumer import BoundedLoadTimeout, RawLoader, install_signal_handlers
+    from ingestion.checkpoint import ForeignGroupError
+    from ingestion.consumer import BoundedLoadTimeout, LoadStopped, RawLoader, install_signal_handlers
     from ingestion.sink import RawSink
 
     s = _settings(args)
@@ -63,67 +81,95 @@ def cmd_consume(args) -> int:
     try:
         stats = loader.run(bounded=args.bounded, max_seconds=args.max_seconds)
     except BoundedLoadTimeout as exc:
-        print(f"ERROR: {exc}", file=sys.stderr)
-        return 2
+        raise TransientError(str(exc), hint="run it again (loading resumes from the stored positions), or raise "
+                                            "--max-seconds") from None
+    except LoadStopped as exc:
+        print(loader.stats.summary())
+        if not args.bounded:
+            return 0
+        raise TransientError(str(exc), hint="run it again: loading resumes from the stored positions") from None
+    except ForeignGroupError as exc:
+        raise _foreign_group(exc, s.topic) from None
     print(stats.summary())
+    if loader.stop_signal and args.bounded:
+        return report(PROG, TransientError(f"stopped by {loader.stop_signal} before reaching the end offsets",
+                                           hint="run it again: loading resumes from the stored positions"))
     return 0
 
 
 def cmd_reconcile(args) -> int:
+    from ingestion.checkpoint import ForeignGroupError, check_group_loads_topic
     from ingestion.kafka_client import make_consumer
     from ingestion.reconcile import format_reports, reconcile
 
     s = _settings(args)
-    consumer = make_consumer(s, group_id=None)
-    try:
-        with db.connect("ingest") as conn:
+    with db.connect("ingest") as conn:  # PostgreSQL first: it answers (or not) at once
+        try:
+            check_group_loads_topic(conn, s.consumer_group, s.topic)
+        except ForeignGroupError as exc:
+            raise _foreign_group(exc, s.topic) from None
+        consumer = make_consumer(s, group_id=None)
+        try:
             reports = reconcile(conn, consumer, s.topic, s.consumer_group)
-    finally:
-        consumer.close()
+        finally:
+            consumer.close(timeout_ms=3000)
     print(format_reports(reports))
     return 0 if all(r.ok for r in reports) else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="motcua-ingest", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--bootstrap-servers", help="default: $KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:19092")
-    parser.add_argument("--topic", help="default: $KAFKA_TOPIC or motcua.case-events")
-    parser.add_argument("-v", "--verbose", action="store_true")
-    sub = parser.add_subparsers(dest="command", required=True)
-    mig = sub.add_parser("migrate", help="apply the pending migrations of the raw, quality and audit tables")
+    parser = types.Parser(prog=PROG, description=__doc__)
+    parser.add_argument("--bootstrap-servers", type=types.bootstrap_servers,
+                        help="Kafka HOST:PORT[,…] (default: $KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:19092)")
+    parser.add_argument("--topic", type=types.kafka_name,
+                        help="the case-events topic (default: $KAFKA_TOPIC or motcua.case-events)")
+    parser.add_argument("--connect-timeout", type=types.positive_float, metavar="SECONDS",
+                        help="how long to wait for a first answer from the broker "
+                             "(default: $KAFKA_CONNECT_TIMEOUT_SECONDS or 5)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging, kafka-python's included")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{migrate,topic,consume,reconcile}")
+    mig = sub.add_parser("migrate", help="apply the pending migrations of the raw, quality and audit tables",
+                         description="apply the pending migrations of the raw, quality and audit tables")
     mig.add_argument("--reapply", action="store_true",
                      help="re-run every (idempotent) migration: restores grants and indexes, e.g. on a copied database")
     mig.set_defaults(func=cmd_migrate)
-    p = sub.add_parser("topic", help="create the topic if missing")
-    p.add_argument("--partitions", type=int, default=12)
+    p = sub.add_parser("topic", help="create the topic if missing", description="create the topic if missing")
+    p.add_argument("--partitions", type=types.positive_int, default=12,
+                   help="partitions of a new topic (an existing topic is left as it is)")
     p.set_defaults(func=cmd_topic)
-    p = sub.add_parser("consume", help="load events into raw.case_events")
+    p = sub.add_parser("consume", help="load events into raw.case_events",
+                       description="load events into raw.case_events; SIGINT/SIGTERM stop it after the batch in hand")
     p.add_argument("--bounded", action="store_true", help="stop at the end offsets seen at start")
-    p.add_argument("--max-seconds", type=float, help="bounded mode: fail if not done by then")
-    p.add_argument("--batch-size", type=int, default=5000, help="max records per transaction")
-    p.add_argument("--group", help="consumer group (default: $KAFKA_CONSUMER_GROUP or motcua-raw-loader)")
-    p.add_argument("--future-tolerance-minutes", type=int, default=60,
+    p.add_argument("--max-seconds", type=types.positive_float,
+                   help="bounded mode: give up (exit 2) when not done by then, whatever it is waiting for")
+    p.add_argument("--batch-size", type=types.positive_int, default=5000, help="max records per transaction")
+    p.add_argument("--group", type=types.kafka_name,
+                   help="consumer group (default: $KAFKA_CONSUMER_GROUP or motcua-raw-loader)")
+    p.add_argument("--future-tolerance-minutes", type=types.non_negative_int, default=60,
                    help="occurred_at further in the future than this is quarantined")
     p.set_defaults(func=cmd_consume)
-    p = sub.add_parser("reconcile", help="check produced = loaded + redeliveries + quarantined")
-    p.add_argument("--group", help="consumer group whose positions to check")
+    p = sub.add_parser("reconcile", help="check produced = loaded + redeliveries + quarantined",
+                       description="check produced = loaded + redeliveries + quarantined, per partition")
+    p.add_argument("--group", type=types.kafka_name,
+                   help="consumer group whose positions to check (default: $KAFKA_CONSUMER_GROUP or motcua-raw-loader)")
     p.set_defaults(func=cmd_reconcile)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "consume" and args.max_seconds and not args.bounded:
+        parser.error("--max-seconds applies to --bounded only")
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    logging.getLogger("kafka").setLevel(logging.WARNING)
-    try:
-        return args.func(args)
-    except db.DatabaseConfigError as exc:
-        print(f"ERROR: {exc}", file=sys.stderr)
-        return 2
+    if not args.verbose:
+        quiet_kafka_logs()
+    if args.connect_timeout:
+        os.environ["KAFKA_CONNECT_TIMEOUT_SECONDS"] = str(args.connect_timeout)
+    return run_command(PROG, lambda: args.func(args))
 
 
 if __name__ == "__main__":

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -26,7 +28,7 @@ from kafka import ConsumerRebalanceListener, TopicPartition
 from kafka.errors import KafkaError
 
 from ingestion.batch import encode_batch
-from ingestion.checkpoint import PartitionCounts, PositionGapError, stored_positions
+from ingestion.checkpoint import PartitionCounts, PositionGapError, check_group_loads_topic, stored_positions
 from ingestion.kafka_client import make_consumer, topic_partitions
 from ingestion.settings import KafkaSettings
 from ingestion.sink import RawSink, WriteResult
@@ -36,6 +38,17 @@ log = logging.getLogger(__name__)
 
 class BoundedLoadTimeout(RuntimeError):
     """A bounded load did not reach the end offsets it snapshotted within its time limit."""
+
+
+class LoadStopped(RuntimeError):
+    """SIGINT/SIGTERM arrived while the loader was waiting (for PostgreSQL, for a write)."""
+
+
+# Seconds kafka-python may spend leaving the group when the loader stops: the positions are in
+# PostgreSQL, so nothing is lost when the broker cannot be told in time.
+CLOSE_TIMEOUT_MS = 3000
+# After a stop request, how long the write in hand may still take before it is cancelled.
+STOP_WAIT_SECONDS = 10.0
 
 
 @dataclass
@@ -81,8 +94,13 @@ class _SeekToStoredPositions(ConsumerRebalanceListener):
             self.loader._fatal = exc
 
     def on_partitions_assigned(self, assigned):
+        # Runs on kafka-python's IO thread: an error (PostgreSQL down past the deadline, a stop
+        # request) must reach the main loop, which raises it after its next poll.
         log.info("partitions assigned: %s", sorted(tp.partition for tp in assigned))
-        self.loader.seek_to_stored(assigned)
+        try:
+            self.loader.seek_to_stored(assigned)
+        except Exception as exc:
+            self.loader._fatal = exc
 
 
 class RawLoader:
@@ -109,6 +127,12 @@ class RawLoader:
         self._in_flight: tuple[Future, int] | None = None
         self._gap_seen = False
         self._fatal: Exception | None = None  # a write error that is not an outage: stop loudly
+        self._deadline: float | None = None  # bounded mode's time limit, held in every state
+        self._max_seconds: float | None = None
+        self._wakeup = threading.Event()  # set on a stop request: ends a retry wait at once
+        self.stop_signal: str | None = None  # the signal that stopped the loader, if any
+        self._stop_at: float | None = None
+        self._last_write: Future | None = None  # cancelled on the way out if still running
 
     # -- positions -----------------------------------------------------------------------
     def seek_to_stored(self, partitions) -> None:
@@ -134,23 +158,48 @@ class RawLoader:
         if self._reader is not None:
             self._reader.close()
         self._reader = None
-        log.warning("PostgreSQL unavailable (%s); retrying in 2s", str(exc).strip().splitlines()[0])
+        self._check_time(f"PostgreSQL unavailable ({str(exc).strip().splitlines()[0]})")
+        delay = 2.0 if self._deadline is None else max(0.0, min(2.0, self._deadline - time.monotonic()))
+        log.warning("PostgreSQL unavailable (%s); retrying in %.0fs", str(exc).strip().splitlines()[0], delay)
+        self._wakeup.wait(delay)
+        self._check_time(f"PostgreSQL unavailable ({str(exc).strip().splitlines()[0]})")
+
+    def _check_time(self, state: str = "") -> None:
+        """Raise when a stop was requested or the bounded load's time limit has passed."""
         if self._stop:
-            raise KeyboardInterrupt
-        time.sleep(2)
+            raise LoadStopped(f"stopped by {self.stop_signal or 'request'}" + (f" while {state}" if state else ""))
+        if self._deadline is not None and time.monotonic() >= self._deadline:
+            raise BoundedLoadTimeout(
+                f"did not reach the end offsets within {self._max_seconds:g}s"
+                + (f" ({state})" if state else "") + f": {self.stats.summary()}")
 
     # -- main loop -----------------------------------------------------------------------
-    def request_stop(self, *_args) -> None:
-        log.info("stop requested: finishing the current batch")
+    def request_stop(self, signum: int | None = None, _frame=None) -> None:
+        if signum is not None:
+            name = signal.Signals(signum).name
+            if self._stop:  # a second signal: the operator will not wait for the write in hand
+                raise LoadStopped(f"stopped by a second {name}; the batch in hand is rolled back")
+            self.stop_signal = name
+        log.info("stop requested%s: finishing the current batch", f" ({self.stop_signal})" if self.stop_signal else "")
         self._stop = True
+        self._stop_at = self._stop_at or time.monotonic()
+        self._wakeup.set()
 
     def run(self, *, bounded: bool, max_seconds: float | None = None) -> LoadStats:
         topic = self.settings.topic
-        targets = self._end_offsets(topic) if bounded else {}
-        if bounded:
-            log.info("bounded load of %s up to end offsets %s", topic, targets)
-        self.consumer.subscribe([topic], listener=_SeekToStoredPositions(self))
-        deadline = time.monotonic() + max_seconds if max_seconds else None
+        if max_seconds:
+            self._deadline, self._max_seconds = time.monotonic() + max_seconds, max_seconds
+        try:
+            # Fail fast, in one line, when PostgreSQL is down at start or another group owns the topic.
+            self._reader = psycopg.connect(self.sink.conninfo, autocommit=True)
+            check_group_loads_topic(self._reader, self.settings.consumer_group, topic)
+            targets = self._end_offsets(topic) if bounded else {}
+            if bounded:
+                log.info("bounded load of %s up to end offsets %s", topic, targets)
+            self.consumer.subscribe([topic], listener=_SeekToStoredPositions(self))
+        except BaseException:
+            self._close()
+            raise
         last_progress = last_check = time.monotonic()
         try:
             while not self._stop:
@@ -167,8 +216,11 @@ class RawLoader:
                     if self._settle():  # the previous write failed: positions moved back
                         self._reseek()
                     else:
-                        self._in_flight = (self._writer.submit(self.sink.write, batch, dict(self._accept_gaps)),
-                                           len(records))
+                        self._last_write = self._writer.submit(self.sink.write, batch, dict(self._accept_gaps))
+                        self._in_flight = (self._last_write, len(records))
+                elif self._in_flight is not None and self._in_flight[0].done() and self._settle():
+                    # An idle topic: a failed last write is redone now, not when the next message comes.
+                    self._reseek()
                 now = time.monotonic()
                 if bounded and (not records or now - last_check > 2.0):
                     last_check = now
@@ -176,23 +228,35 @@ class RawLoader:
                         self._reseek()
                     elif self._reached(targets):
                         break
-                if deadline and now > deadline:
-                    raise BoundedLoadTimeout(
-                        f"did not reach the end offsets within {max_seconds:.0f}s: {self.stats.summary()}"
-                    )
+                if self._deadline is not None and now > self._deadline:
+                    self._check_time()
                 if now - last_progress >= self.progress_every:
                     last_progress = now
                     log.info("progress: %s", self.stats.summary())
             if self._settle():
                 log.warning("the last write failed; it will be redone from the stored positions next time")
         finally:
-            self._writer.shutdown(wait=True)
-            self.consumer.close()
-            self.sink.close()
-            if self._reader is not None:
-                self._reader.close()
+            self._close()
         log.info("done: %s", self.stats.summary())
         return self.stats
+
+    def _close(self) -> None:
+        if self._last_write is not None and not self._last_write.done():
+            self._cancel_write()
+        self._writer.shutdown(wait=True)
+        self.consumer.close(timeout_ms=CLOSE_TIMEOUT_MS)
+        self.sink.close()
+        if self._reader is not None:
+            self._reader.close()
+
+    def _cancel_write(self) -> None:
+        # The write's transaction rolls back, positions included: those messages are loaded next time.
+        conn = self.sink.conn
+        if conn is not None and not conn.closed:
+            try:
+                conn.cancel_safe(timeout=3)
+            except psycopg.Error as exc:
+                log.warning("could not cancel the write in flight: %s", exc)
 
     def _poll(self) -> list:
         try:
@@ -211,10 +275,9 @@ class RawLoader:
         if self._in_flight is None:
             return False
         future, size = self._in_flight
-        self._in_flight = None
         t0 = time.monotonic()
         try:
-            result: WriteResult = future.result()
+            result: WriteResult = self._wait_for(future)
         except PositionGapError as exc:
             log.warning("%s; re-seeking to the stored positions", exc)
             self._gap_seen = True
@@ -224,6 +287,7 @@ class RawLoader:
             self._database_down(exc)
             return True
         finally:
+            self._in_flight = None
             self.stats.wait_seconds += time.monotonic() - t0
         self.stats.messages += size
         self.stats.batches += 1
@@ -232,6 +296,27 @@ class RawLoader:
         for partition in result.counts:
             self._accept_gaps.pop(partition, None)
         return False
+
+    def _wait_for(self, future: Future) -> WriteResult:
+        """The write's result, waiting no longer than the time limit or a stop request allow.
+
+        Past either, the write is cancelled: its transaction rolls back with its positions.
+        """
+        while True:
+            try:
+                return future.result(timeout=0.5)
+            except FutureTimeout:
+                pass
+            now = time.monotonic()
+            expired = self._deadline is not None and now >= self._deadline
+            given_up = self._stop_at is not None and now - self._stop_at >= STOP_WAIT_SECONDS
+            if expired or given_up:
+                self._cancel_write()
+                try:
+                    return future.result(timeout=10)  # it may have committed meanwhile
+                except Exception:  # noqa: BLE001 - the cancelled write's own error is expected
+                    pass
+                self._check_time("writing a batch")
 
     def _reseek(self) -> None:
         self.stats.reseeks += 1
@@ -245,14 +330,20 @@ class RawLoader:
 
     def _end_offsets(self, topic: str) -> dict[int, int]:
         partitions = topic_partitions(self.consumer, topic)
-        return {tp.partition: off for tp, off in self.consumer.end_offsets(partitions).items()}
+        return {tp.partition: off for tp, off in self.consumer.end_offsets(partitions, self._kafka_timeout_ms()).items()}
+
+    def _kafka_timeout_ms(self) -> int | None:
+        """A Kafka request's budget: what is left of the time limit (None: the client's default)."""
+        if self._deadline is None:
+            return None
+        return max(1, int((self._deadline - time.monotonic()) * 1000))
 
     def _reached(self, targets: dict[int, int]) -> bool:
         stored = self._stored_positions_with_retry()
         if not targets:
             return True
         beginnings = {tp.partition: off for tp, off in self.consumer.beginning_offsets(
-            [TopicPartition(self.settings.topic, p) for p in targets]).items()}
+            [TopicPartition(self.settings.topic, p) for p in targets], self._kafka_timeout_ms()).items()}
         return all(stored.get(p, beginnings[p]) >= end for p, end in targets.items())
 
 

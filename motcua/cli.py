@@ -4,8 +4,10 @@ Each subcommand hands its remaining arguments to the module that owns the job, s
 `motcua ingest consume --bounded` is exactly `motcua-ingest consume --bounded`, and every
 subcommand documents itself with `motcua <subcommand> --help`.
 
-Exit status: 0 success; 1 a check found a problem (e.g. reconcile mismatch); 2 bad usage,
-configuration or a service that cannot be reached; 3 data blocked by a quality gate.
+Exit status (motcua/errors.py): 0 success; 1 a check found a problem (e.g. reconcile mismatch);
+2 bad usage or configuration, a service that cannot be reached, a time limit reached, or stopped
+by SIGINT/SIGTERM before the job was done; 3 data blocked by a quality gate. Failures are one
+line on stderr saying what to do.
 """
 from __future__ import annotations
 
@@ -28,7 +30,9 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 def _usage() -> str:
     width = max(len(name) for name in SUBCOMMANDS)
     rows = "\n".join(f"  {name:<{width}}  {help_}" for name, (_, help_) in SUBCOMMANDS.items())
-    return f"usage: motcua <subcommand> [args…]\n\nsubcommands:\n{rows}\n\n`motcua <subcommand> --help` for each."
+    return (f"usage: motcua <subcommand> [args…]\n\nsubcommands:\n{rows}\n\n`motcua <subcommand> --help` for each.\n\n"
+            "exit status: 0 done; 1 a check found a problem; 2 bad usage or configuration, a service unreachable,\n"
+            "a time limit reached or stopped by a signal; 3 blocked by a quality gate")
 
 
 def resolve(name: str) -> Callable[[list[str]], int]:

@@ -5,7 +5,8 @@
 
 Exit status: 0 published / listed; 3 blocked: the build did not complete (killed, failed, a full
 rebuild left unfinished; lineage.dbt_build_runs) or no passing marts verdict judged this very
-build; 2 configuration, database or build problem. The nightly DAG calls the same code (publish.publish).
+build; 2 bad usage, configuration, database unreachable or refused, or a build problem. The
+nightly DAG calls the same code (publish.publish).
 """
 from __future__ import annotations
 
@@ -13,19 +14,24 @@ import argparse
 import getpass
 import json
 import sys
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from motcua import args as types
+from motcua.errors import EXIT_BLOCKED, MotcuaError, PermanentError, run_command, translate
+
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+PROG = "python -m publish"
 
 
 def cmd_run(args) -> int:
     from publish import PublishConfig, PublishRequest, publish
+    from publish.builds import BuildNotComplete
     from publish.errors import DataGateBlocked, NightlyError
     from publish.provenance import git_commit, read_run_results
     from publish.steps import dbt_target_path
 
-    night = date.fromisoformat(args.date)
+    night = args.date
     start = datetime.combine(night, time(2), tzinfo=TZ)
     parsed = read_run_results(dbt_target_path())
     run = parsed[0] if parsed else None
@@ -38,11 +44,15 @@ def cmd_run(args) -> int:
     try:
         result = publish(request, config=PublishConfig.from_env(), full=args.full)
     except DataGateBlocked as exc:
-        print(f"not published: {exc}", file=sys.stderr)
-        return 3
+        # an incomplete build's message already says what to run; a verdict's lacks the gate command
+        hint = "" if isinstance(exc, BuildNotComplete) else (
+            "run the marts gate on this build first ('motcua gate gate --layer marts --date …')")
+        raise MotcuaError(f"not published: {exc}", exit_code=EXIT_BLOCKED, hint=hint) from None
     except (NightlyError, ValueError) as exc:
-        print(f"not published: {exc}", file=sys.stderr)
-        return 2
+        cause = translate(exc.__cause__) if exc.__cause__ is not None else None
+        if cause is not None:  # e.g. PostgreSQL unreachable: say so, with what to do
+            raise type(cause)(f"not published: {cause.message}", hint=cause.hint) from None
+        raise PermanentError(f"not published: {exc}") from None
     print(result.summary())
     return 0
 
@@ -50,7 +60,7 @@ def cmd_run(args) -> int:
 def cmd_show(args) -> int:
     from ingestion import db
 
-    at = datetime.fromisoformat(args.at) if args.at else datetime.now(TZ)
+    at = args.at or datetime.now(TZ)
     with db.connect("auditor") as conn:
         rows = conn.execute(
             """select publication_id, published_at, local_date, swapped, run_id, dbt_invocation_id, git_commit, tables
@@ -67,23 +77,29 @@ def cmd_show(args) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m publish", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("run", help="publish the build of one night (after its marts gate passed)")
-    p.add_argument("--date", required=True, help="the night, local date YYYY-MM-DD")
-    p.add_argument("--run-id", help="recorded as the publication's run id (default manual:<user>)")
+def build_parser() -> argparse.ArgumentParser:
+    parser = types.Parser(prog=PROG, description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,show}")
+    p = sub.add_parser("run", help="publish the build of one night (after its marts gate passed)",
+                       description="publish the build of one night (after its marts gate passed)")
+    p.add_argument("--date", required=True, type=types.iso_date, help="the night, local date YYYY-MM-DD (required)")
+    p.add_argument("--run-id", type=types.non_empty,
+                   help="recorded as the publication's run id (default: manual:<user>)")
     p.add_argument("--full", action="store_true",
                    help="copy and compare every row, not only the cases dbt queued since the last publication")
     p.set_defaults(func=cmd_run)
-    p = sub.add_parser("show", help="list publications up to an instant")
-    p.add_argument("--at", help="ISO instant (default now)")
-    p.add_argument("--limit", type=int, default=20)
+    p = sub.add_parser("show", help="list publications up to an instant (as the auditor role)",
+                       description="list publications up to an instant (as the auditor role)")
+    p.add_argument("--at", type=types.aware_instant, help="ISO instant with its offset (default: now)")
+    p.add_argument("--limit", type=types.positive_int, default=20, help="at most this many publications")
     p.add_argument("--json", action="store_true", help="also print the ids as JSON")
     p.set_defaults(func=cmd_show)
-    args = parser.parse_args(argv)
-    return args.func(args)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return run_command(PROG, lambda: args.func(args))
 
 
 if __name__ == "__main__":

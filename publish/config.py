@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ingestion.settings import state_dir
 
-PUBLISHED_SCHEMA = "marts"    # fixed by the contract (shared/contract/marts.md): BI reads it by name
+PUBLISHED_SCHEMA = "marts"    # fixed by the contract (docs/contracts/warehouse.md): BI reads it by name
 READER_ROLES = ("motcua_bi", "motcua_auditor")
 
 

@@ -55,12 +55,23 @@ def _run(cmd: list[str], *, cwd: Path, timeout: float, extra_env: dict[str, str]
                           text=True, bufsize=1) as proc:
         deadline = time.monotonic() + timeout
         assert proc.stdout is not None
-        for line in proc.stdout:
-            print(line, end="", flush=True)
-            lines.append(line)
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise TransientFailure(f"{cmd[0]} still running after {timeout:.0f} s; killed")
+        try:
+            for line in proc.stdout:
+                print(line, end="", flush=True)
+                lines.append(line)
+                if time.monotonic() > deadline:
+                    proc.kill()
+                    raise TransientFailure(f"{cmd[0]} still running after {timeout:.0f} s; killed")
+        except BaseException:
+            # The task was stopped (Airflow turns SIGTERM into an exception here): pass the stop
+            # on, or the child outlives the task and leaving the `with` waits for it.
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            raise
         rc = proc.wait()
     return rc, "".join(lines)
 

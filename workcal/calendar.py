@@ -12,7 +12,7 @@ Layers, lowest first:
 Time: every instant is converted to Asia/Ho_Chi_Minh (UTC+7, no daylight saving since 1975, so
 naive local wall-clock arithmetic is exact); results are aware datetimes in that zone.
 
-The SLA clock (domain.md, "The SLA clock"):
+The SLA clock (docs/domain/sla-clock.md):
 - Working time = office periods (default 08:00-12:00 and 13:00-17:00) of working days.
   Periods are half-open: 12:00 and 17:00 are not working minutes, the next one is 13:00 / 08:00.
 - `add_working_minutes` starts counting at the first working minute at or after the instant; a

@@ -1,4 +1,4 @@
-"""Marts layer: the figures about to be published (per /work/shared/contract/marts.md).
+"""Marts layer: the figures about to be published (per docs/contracts/warehouse.md).
 
 The tables are read from the schema dbt built them in (config.marts_schema: MOTCUA_GX_MARTS_SCHEMA,
 else MOTCUA_BUILD_SCHEMA, the publishing step's build schema, else marts_build), so the gate judges a
@@ -40,7 +40,8 @@ CONTRACT: dict[str, tuple[str, ...]] = {
 DAY_COLUMNS = ("day", "date", "local_date", "activity_date", "work_date", "calendar_date")
 # (rate, numerator candidates, denominator): the rate must equal numerator / denominator. The
 # first numerator present wins: the complaint rate counts completed cases with a complaint when
-# the table has that count (bounded by 1), else complaints (domain.md's wording).
+# the table has that count (bounded by 1), else complaints (the domain's wording,
+# docs/domain/kpi-definitions.md).
 RATES = (
     ("on_time_rate", ("cases_completed_on_time",), "cases_completed"),
     ("first_pass_return_rate", ("cases_returned_first_pass",), "cases_received"),

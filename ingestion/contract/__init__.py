@@ -4,7 +4,8 @@
     result = validate(message.value, now=datetime.now(timezone.utc))
 
 `case-event.schema.json` beside this file is the project's copy of the upstream schema
-(../shared/contract/); a test keeps them identical and checks that this validator agrees with
+(described in docs/contracts/case-events.md); a test keeps them identical when the upstream
+contract repository is checked out beside this one, and checks that this validator agrees with
 the reference JSON Schema validator. Reason classes and their check order: reasons.py.
 """
 from __future__ import annotations

@@ -9,59 +9,77 @@
 
 Prints a JSON summary (counts by label, distinct valid events, rate) on stdout; progress on
 stderr. Topic and bootstrap default to KAFKA_TOPIC / KAFKA_BOOTSTRAP_SERVERS.
+
+SIGINT/SIGTERM stop it cleanly: what was sent is flushed, the summary says "stopped", exit 2.
+Exit status: 0 done; 2 bad usage, Kafka unreachable, delivery failed or stopped early.
 """
 from __future__ import annotations
 
 import argparse
 import itertools
 import json
+import signal
 import sys
+import threading
 import time
 from datetime import date
 
-from ingestion.generator.background import generate_in_background
+from ingestion.generator.background import BackgroundGeneratorError, generate_in_background
 from ingestion.generator.dump import write_jsonl
 from ingestion.generator.faults import FaultConfigError, FaultRates
 from ingestion.generator.message import Manifest
+from ingestion.generator.produce import ProduceError
 from ingestion.generator.stream import GeneratorConfig, GeneratorConfigError, generate, select_nights
 from ingestion.generator.world import UnknownAgencyError, select_agencies
 from ingestion.settings import KafkaSettings
+from motcua import args as types
+from motcua.errors import PermanentError, Stopped, TransientError, report, run_command
+
+PROG = "python -m ingestion.generator"
 
 
 def _parse_fault(text: str) -> tuple[str, float]:
-    name, sep, rate = text.partition("=")
-    if not sep:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
         raise argparse.ArgumentTypeError(f"expected NAME=RATE, got {text!r}")
-    return name.strip(), float(rate)
+    return name.strip(), types.rate(value)
 
 
 def build_parser() -> argparse.ArgumentParser:
     settings = KafkaSettings.from_env()
-    p = argparse.ArgumentParser(prog="python -m ingestion.generator", description=__doc__.split("\n\n")[0])
-    p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--start", type=date.fromisoformat, default=date(2026, 1, 5), help="first day (YYYY-MM-DD)")
-    p.add_argument("--days", type=int, default=30, help="calendar days simulated")
-    p.add_argument("--cases-per-day", type=int, default=200, help="new cases per working day, all agencies together")
+    p = types.Parser(prog=PROG, description=__doc__.split("\n\n")[0])
+    p.add_argument("--seed", type=types.non_negative_int, default=42,
+                   help="random seed: the same seed and options give the same messages")
+    p.add_argument("--start", type=types.iso_date, default=date(2026, 1, 5), help="first day (YYYY-MM-DD)")
+    p.add_argument("--days", type=types.positive_int, default=30, help="calendar days simulated")
+    p.add_argument("--cases-per-day", type=types.non_negative_int, default=200,
+                   help="new cases per working day, all agencies together")
     p.add_argument("--agencies", default="", help="comma-separated agency codes (default: all)")
-    p.add_argument("--duplicates", type=float, default=0.0, help="redelivery rate per event")
-    p.add_argument("--out-of-order", type=float, default=0.0, help="share of cases whose receipt arrives last")
-    p.add_argument("--late", type=float, default=0.0, help="share of events delivered 1-14 nights late")
-    p.add_argument("--conflicts", type=float, default=None, help="event_id reused with other content")
-    p.add_argument("--malformed", type=float, default=0.0,
+    p.add_argument("--duplicates", type=types.rate, default=0.0, help="redelivery rate per event")
+    p.add_argument("--out-of-order", type=types.rate, default=0.0, help="share of cases whose receipt arrives last")
+    p.add_argument("--late", type=types.rate, default=0.0, help="share of events delivered 1-14 nights late")
+    p.add_argument("--conflicts", type=types.rate, default=None,
+                   help="event_id reused with other content (default: the fault class's own rate)")
+    p.add_argument("--malformed", type=types.rate, default=0.0,
                    help="total rate of producer bugs, spread evenly over the classes in faults.MALFORMED_SPREAD")
-    p.add_argument("--huge", type=float, default=0.0, help="rate of > 1 MB copies (too_large)")
+    p.add_argument("--huge", type=types.rate, default=0.0, help="rate of > 1 MB copies (too_large)")
     p.add_argument("--fault", type=_parse_fault, action="append", default=[], metavar="NAME=RATE",
-                   help="set one fault class rate (wins over --malformed)")
-    p.add_argument("--night", type=date.fromisoformat, help="only messages arriving on this night")
-    p.add_argument("--through", type=date.fromisoformat, help="only messages arriving up to this night")
-    p.add_argument("--limit", type=int, help="stop after N messages")
-    p.add_argument("--topic", default=settings.topic)
-    p.add_argument("--bootstrap-servers", default=settings.bootstrap_servers)
-    p.add_argument("--partitions", type=int, default=12, help="partitions when the topic must be created")
+                   help="set one fault class rate (wins over --malformed); repeatable (default: none)")
+    p.add_argument("--night", type=types.iso_date, help="only messages arriving on this night, YYYY-MM-DD (default: every night)")
+    p.add_argument("--through", type=types.iso_date, help="only messages arriving up to this night, YYYY-MM-DD (default: every night)")
+    p.add_argument("--limit", type=types.positive_int, help="stop after N messages (default: all)")
+    p.add_argument("--topic", type=types.kafka_name, default=settings.topic or None,
+                   help="Kafka topic (default: $KAFKA_TOPIC, now %(default)s)")
+    p.add_argument("--bootstrap-servers", type=types.bootstrap_servers, default=settings.bootstrap_servers or None,
+                   help="Kafka HOST:PORT[,…] (default: $KAFKA_BOOTSTRAP_SERVERS, now %(default)s)")
+    p.add_argument("--partitions", type=types.positive_int, default=12, help="partitions when the topic must be created")
+    p.add_argument("--connect-timeout", type=types.positive_float, metavar="SECONDS", default=None,
+                   help="wait this long for a first broker answer (default: $KAFKA_CONNECT_TIMEOUT_SECONDS or 5)")
     p.add_argument("--dry-run", action="store_true", help="do not touch Kafka")
-    p.add_argument("--out", help="also write the messages as JSON Lines (see dump.py)")
+    p.add_argument("--out", type=types.non_empty, help="also write the messages as JSON Lines to this file (see dump.py; default: none)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    p.add_argument("--no-background", action="store_true", help="generate in the producing process")
+    p.add_argument("--no-background", action="store_true",
+                   help="generate in the producing process (default: a second process generates)")
     return p
 
 
@@ -76,26 +94,73 @@ def config_from_args(args: argparse.Namespace) -> GeneratorConfig:
                            faults=FaultRates.build(args.malformed, **rates), agencies=agencies)
 
 
+class _StopFlag:
+    """Set by SIGINT/SIGTERM; the message stream ends at the next message and what was sent is flushed."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.signal: str | None = None
+
+    def __call__(self, signum: int, _frame) -> None:
+        if self.event.is_set():  # a second signal: do not wait for the flush
+            raise KeyboardInterrupt
+        self.signal = signal.Signals(signum).name
+        self.event.set()
+
+    def install(self) -> None:
+        signal.signal(signal.SIGINT, self)
+        signal.signal(signal.SIGTERM, self)
+
+    def until_stopped(self, stream):
+        for message in stream:
+            if self.event.is_set():
+                return
+            yield message
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.night and args.through:
         parser.error("--night and --through are exclusive")
+    if not args.dry_run and (args.topic is None or args.bootstrap_servers is None):
+        parser.error("--topic and --bootstrap-servers must not be empty (or set KAFKA_TOPIC / KAFKA_BOOTSTRAP_SERVERS)")
     try:
         config = config_from_args(args)
     except (FaultConfigError, GeneratorConfigError, UnknownAgencyError, ValueError) as exc:
         parser.error(str(exc))
+    if args.connect_timeout:
+        import os
+
+        os.environ["KAFKA_CONNECT_TIMEOUT_SECONDS"] = str(args.connect_timeout)
+    return run_command(PROG, lambda: _run(args, config))
+
+
+def _run(args: argparse.Namespace, config: GeneratorConfig) -> int:
     log = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     if config.end_date > date.today():
         log(f"warning: the window ends {config.end_date}, after today: a loader rejects future timestamps")
+    stop = _StopFlag()
+    stop.install()
     messages = None
+    producer = None
+    manifest = Manifest()
+    started = time.perf_counter()
     try:
+        if not args.dry_run:
+            # Connect before generating anything: an unreachable broker is one line within seconds.
+            from ingestion.generator.produce import make_producer, produce
+            from ingestion.kafka_client import connect, connect_timeout_seconds, ensure_topic
+
+            if ensure_topic(args.bootstrap_servers, args.topic, args.partitions):
+                log(f"created topic {args.topic} with {args.partitions} partitions")
+            producer = connect(args.bootstrap_servers, lambda: make_producer(
+                args.bootstrap_servers, bootstrap_timeout_ms=int(connect_timeout_seconds() * 1000)))
         if args.dry_run or args.no_background:
             messages = select_nights(generate(config), night=args.night, through=args.through)
         else:  # generation in a second process, overlapping with kafka-python's send()
             messages = generate_in_background(config, night=args.night, through=args.through)
-        manifest = Manifest()
-        stream = manifest.track(itertools.islice(messages, args.limit))
+        stream = manifest.track(stop.until_stopped(itertools.islice(messages, args.limit)))
         if args.out:
             stream = write_jsonl(stream, args.out)
         started = time.perf_counter()
@@ -104,24 +169,27 @@ def main(argv: list[str] | None = None) -> int:
                 pass
             seconds = time.perf_counter() - started
         else:
-            from ingestion.generator.produce import make_producer, produce
-            from ingestion.generator.topic import ensure_topic
-
-            if ensure_topic(args.bootstrap_servers, args.topic, args.partitions):
-                log(f"created topic {args.topic} with {args.partitions} partitions")
-            producer = make_producer(args.bootstrap_servers)
             try:
                 seconds = produce(stream, producer, args.topic, log=log).seconds
-            finally:
-                producer.close()
+            except ProduceError as exc:
+                raise TransientError(str(exc), hint="check the broker ('make status') and run it again") from None
+    except BackgroundGeneratorError as exc:
+        raise PermanentError(f"the generator process failed: {exc}", hint="a bug: rerun with --no-background "
+                                                                         "and MOTCUA_DEBUG=1 for the traceback") from None
     finally:
         if messages is not None:
-            messages.close()  # stops the background process when --limit cut the stream short
+            messages.close()  # stops the background process when --limit (or a signal) cut the stream short
+        if producer is not None:
+            producer.close(timeout=10)
     summary = {"topic": None if args.dry_run else args.topic, "messages": manifest.total,
                "distinct_valid": manifest.distinct_valid, "by_label": manifest.as_dict(),
                "expected_quarantine": manifest.rejected, "seconds": round(seconds, 2),
-               "messages_per_second": round(manifest.total / seconds) if seconds else None}
-    print(json.dumps(summary, ensure_ascii=False))
+               "messages_per_second": round(manifest.total / seconds) if seconds else None,
+               "stopped": stop.signal}
+    print(json.dumps(summary, ensure_ascii=False), flush=True)
+    if stop.signal:
+        return report(PROG, Stopped(f"stopped by {stop.signal} after {manifest.total} messages (all delivered)",
+                                    hint="the summary above counts what was sent (a rerun sends the whole stream again; the loader stores repeats as redeliveries)"))
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import queue
+import signal
 from collections.abc import Iterator
 from datetime import date
 
@@ -24,6 +25,8 @@ class BackgroundGeneratorError(RuntimeError):
 
 
 def _work(config: GeneratorConfig, night: date | None, through: date | None, chunk: int, out: mp.Queue) -> None:
+    # Ctrl-C reaches the whole process group: the parent decides when to stop (and terminates us).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         batch: list[Message] = []
         for message in select_nights(generate(config), night=night, through=through):

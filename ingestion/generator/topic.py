@@ -1,4 +1,4 @@
-"""Create the case-events topic when it is missing (the lead may move this helper)."""
+"""Create the case-events topic when it is missing."""
 from __future__ import annotations
 
 from kafka.admin import KafkaAdminClient, NewTopic

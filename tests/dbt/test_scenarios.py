@@ -1,6 +1,6 @@
 """Hand-written events -> ONE `dbt build` on a fresh database -> hand-computed expectations.
 
-Every expected value below is computed by hand from shared/domain.md, on the calendar seed
+Every expected value below is computed by hand from the rules in docs/domain/, on the calendar seed
 (python-holidays for VN): Tết 2026 = Mon 16/2 .. Fri 20/2 off; 30/4 (Thu) and 1/5 (Fri) 2026 off;
 Quốc khánh 2026 = Mon 31/8 (swapped) + Tue 1/9 + Wed 2/9 off, Sat 22/8 worked (make-up day);
 27/4/2026 (Mon) off (Giỗ Tổ, observed). Office hours 08:00-12:00 and 13:00-17:00, so a working

@@ -1,4 +1,4 @@
--- Stand-in for the dbt project (helper-3's models) in tests and the benchmark: the minimal
+-- Stand-in for the dbt project (dbt_project/) in tests and the benchmark: the minimal
 -- staging.stg_case_events and marts.* with the contract's column names, computed from raw by
 -- plain SQL so that good data reconciles. Run as motcua_transform. Not the real KPI logic:
 -- deadlines ignore the working calendar, and the supplementation pause is not applied.

@@ -4,7 +4,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
+from expectations.__main__ import main
 from ingestion import db
+from tests.ingestion.cli_relay import closed_port
+from tests.motcua.usage import assert_one_line_error
 from tests.expectations import data
 from tests.expectations.data import GATE_DAY
 
@@ -39,3 +44,38 @@ def test_cli_rejects_a_bad_date(env_for):
                           capture_output=True, text=True, timeout=120, env=env_for())
     assert proc.returncode == 2
     assert "expected a date YYYY-MM-DD" in proc.stderr
+
+
+# ---------------------------------------------------------------------------------- failing cleanly
+BAD = [
+    ([], "the following arguments are required: {gate,list}"),
+    (["gate", "--date", "2026-03-18"], "the following arguments are required: --layer"),
+    (["gate", "--layer", "raw"], "the following arguments are required: --date"),
+    (["gate", "--layer", "gold", "--date", "2026-03-18"], "argument --layer: invalid choice: 'gold'"),
+    (["gate", "--layer", "raw", "--date", ""], "argument --date: expected a date YYYY-MM-DD, got ''"),
+    (["gate", "--layer", "raw", "--date", "2026-02-30"], "argument --date: expected a date YYYY-MM-DD"),
+    (["gate", "--layer", "raw", "--date", "2026-03-18", "--database", ""], "argument --database: must not be empty"),
+    (["gate", "--layer", "raw", "--date", "2026-03-18", "--data-docs-dir", " "],
+     "argument --data-docs-dir: must not be empty"),
+    (["list", "--date", "March"], "argument --date: expected a date YYYY-MM-DD, got 'March'"),
+    (["list", "--layer", ""], "argument --layer: invalid choice: ''"),
+]
+
+
+@pytest.mark.parametrize("argv, expected", BAD, ids=[" ".join(a) or "no-args" for a, _ in BAD])
+def test_bad_argument_is_one_line_and_exit_2(argv, expected, capsys):
+    assert_one_line_error(main, argv, capsys, expected)
+
+
+@pytest.mark.parametrize("args", [("gate", "--layer", "raw", "--date", "2026-03-18"), ("list",)])
+def test_database_down_is_one_line_and_exit_2(args, env_for, tmp_path):
+    port = closed_port()
+    proc = subprocess.run([sys.executable, "-m", "expectations", *args], capture_output=True, text=True, timeout=120,
+                          env=env_for(PGPORT=str(port), MOTCUA_GX_GX_STATE_DIR=str(tmp_path / "gx"),
+                                      MOTCUA_GX_DATA_DOCS_DIR=str(tmp_path / "docs")))
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert f"PostgreSQL at 127.0.0.1:{port} is unreachable" in lines[0]
+    assert "start the services with 'make up'" in lines[0]

@@ -1,4 +1,4 @@
-"""The gate on the real dbt project (dbt_project/, helper-3's models) instead of the stand-in:
+"""The gate on the real dbt project (dbt_project/) instead of the stand-in:
 the same good history must pass every layer, so the suites match the models actually shipped."""
 from __future__ import annotations
 

@@ -41,3 +41,21 @@ def test_calendar_dispatches_to_the_workcal_command(tmp_path):
     assert result.returncode == 0, result.stderr
     # 2026 in Vietnam: Tết 16–20 Feb is in the file as days off
     assert "2026-02-17" in out.read_text()
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["ingest", "--topic", "", "consume"], "motcua-ingest: argument --topic: must not be empty"),
+    (["ingest", "topic", "--partitions", "-1"], "motcua-ingest topic: argument --partitions: must be at least 1"),
+    (["generate", "--days", "0"], "python -m ingestion.generator: argument --days: must be at least 1"),
+    (["calendar", "export-seed", "--from-year", "x", "--to-year", "2026"], "argument --from-year: expected an integer"),
+    (["gate", "gate", "--layer", "raw", "--date", "18/03/2026"], "argument --date: expected a date YYYY-MM-DD"),
+    (["publish", "run", "--date", "2026-3-2x"], "argument --date: expected a date YYYY-MM-DD"),
+    (["publish", "show", "--limit", "-1"], "argument --limit: must be at least 1"),
+])
+def test_a_bad_argument_through_motcua_is_one_line_exit_2_and_no_traceback(argv, expected):
+    result = run(*argv)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    [line] = [line for line in result.stderr.splitlines() if line.strip()]
+    assert expected in line
+    assert line.endswith("--help')")

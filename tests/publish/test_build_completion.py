@@ -67,7 +67,7 @@ def test_a_killed_full_refresh_is_refused_until_a_complete_build_passes_the_gate
     refused = publish_cli(env)
     assert refused.returncode == 3, refused.stdout + refused.stderr
     (line,) = refused.stderr.strip().splitlines()           # one line, saying what to do
-    assert re.fullmatch(rf"not published: dbt full rebuild {killed[0]} started \S+ never finished \(killed\?\): "
+    assert re.fullmatch(rf"(motcua publish|python -m publish): not published: dbt full rebuild {killed[0]} started \S+ never finished \(killed\?\): "
                         r"run `dbt build --full-refresh` to completion, then the marts gate", line), line
     # an incremental build on top of the half-rebuilt tables does not make them consistent
     run_dbt(pg_db, "build", *MODELS, target_path=target, as_of=AS_OF)

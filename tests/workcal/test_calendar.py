@@ -1,4 +1,4 @@
-"""WorkCalendar against hand-computed cases from domain.md and the official decisions.
+"""WorkCalendar against hand-computed cases from docs/domain/working-time-calendar.md and the official decisions.
 
 Expected values are worked out by hand in the comments, never from the code under test.
 """

@@ -186,8 +186,8 @@ def test_known_deliberate_differences_from_the_reference(text, reason):
 def test_schema_copy_is_identical_to_upstream_when_present():
     ours_bytes = SCHEMA_PATH.read_bytes()
     jsonschema.Draft202012Validator.check_schema(json.loads(ours_bytes))
-    if UPSTREAM.exists():  # ../shared/contract beside the repo (always there in CI)
-        assert ours_bytes == UPSTREAM.read_bytes(), "update ingestion/contract/ from ../shared/contract"
+    if UPSTREAM.exists():  # the upstream contract repository, checked out beside this one
+        assert ours_bytes == UPSTREAM.read_bytes(), "update ingestion/contract/ from the upstream contract"
 
 
 def _then_clauses(schema: dict) -> dict[str, dict]:

@@ -1,4 +1,4 @@
-{#- The SLA clock of each received case (domain.md, "The SLA clock"), in working-time positions
+{#- The SLA clock of each received case (docs/domain/sla-clock.md), in working-time positions
     (see macros/working_time.sql): every lookup is an equality join on the calendar, O(1) per case.
     - clock start: the receipt instant; outside office hours it is the next working minute by
       construction; at or after the procedure's cut-off it is the next working day's start.
