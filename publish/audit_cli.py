@@ -3,8 +3,9 @@
   motcua audit verify-history [--expect-head SEQ:HEX]
   motcua security roles
 
-Exit status: 0 ok; 1 the history's chain is broken or the history is not sealed (the first
-broken publication is named); 2 configuration or the database cannot be reached.
+Exit status: 0 ok; 1 the history's chain is broken (the first broken publication is named) or
+the history is not sealed; 2 bad usage, configuration, or the database unreachable or refusing.
+Both read the database as motcua_auditor.
 """
 from __future__ import annotations
 
@@ -12,57 +13,70 @@ import argparse
 import re
 import sys
 
+from motcua import args as types
+from motcua.errors import MotcuaError, run_command
+
+AUDIT_PROG = "motcua audit"
+SECURITY_PROG = "motcua security"
 _HEAD = re.compile(r"^(\d+):([0-9a-fA-F]{64})$")
 
 
-def _head(value: str) -> tuple[int, str]:
+def head(value: str) -> tuple[int, str]:
     match = _HEAD.match(value)
     if not match:
         raise argparse.ArgumentTypeError(f"expected SEQ:HEX (a link number and a 64-hex-digit sha256), got {value!r}")
     return int(match.group(1)), match.group(2)
 
 
-def audit_main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="motcua audit", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
-    verify = sub.add_parser("verify-history", help="recompute the publication history's hash chain")
-    verify.add_argument("--expect-head", type=_head, metavar="SEQ:HEX",
-                        help="a head printed by an earlier run and kept outside the database: it must still be there")
-    verify.add_argument("--database", help="database name (default PGDATABASE)")
-    args = parser.parse_args(argv)
-
+def cmd_verify(args) -> int:
     from ingestion import db
-    from publish.integrity import verify as verify_history
+    from publish.integrity import verify
 
-    try:
-        with db.connect("auditor", args.database) as conn:
-            result = verify_history(conn, args.expect_head)
-    except db.DatabaseConfigError as exc:
-        print(f"verify-history: {exc}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # noqa: BLE001 - e.g. a history table dropped: say so, do not trace back
-        print(f"verify-history: cannot read the history ({type(exc).__name__}: {str(exc).strip()}); "
-              "is the database migrated (motcua ingest migrate)?", file=sys.stderr)
-        return 2
+    with db.connect("auditor", args.database) as conn:
+        if conn.execute("select to_regclass('audit.publication_chain')").fetchone()[0] is None:
+            raise MotcuaError("no audit.publication_chain in this database",
+                              hint="run the migrations ('motcua ingest migrate')")
+        result = verify(conn, args.expect_head)
     print(result.report(), file=sys.stdout if result.ok else sys.stderr)
     return 0 if result.ok else 1
 
 
-def security_main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="motcua security", description="who may do what, from the database")
-    sub = parser.add_subparsers(dest="command", required=True)
-    roles = sub.add_parser("roles", help="print the role × object privilege table (Markdown) of the database")
-    roles.add_argument("--database", help="database name (default PGDATABASE)")
-    args = parser.parse_args(argv)
-
+def cmd_roles(args) -> int:
     from ingestion import db
     from publish.security import markdown
 
-    try:
-        with db.connect("auditor", args.database) as conn:
-            print(markdown(conn), end="")
-    except db.DatabaseConfigError as exc:
-        print(f"security roles: {exc}", file=sys.stderr)
-        return 2
+    with db.connect("auditor", args.database) as conn:
+        print(markdown(conn), end="")
     return 0
+
+
+def build_audit_parser() -> argparse.ArgumentParser:
+    parser = types.Parser(prog=AUDIT_PROG, description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{verify-history}")
+    p = sub.add_parser("verify-history", help="recompute the publication history's hash chain and check its seal",
+                       description="recompute the publication history's hash chain and check its seal")
+    p.add_argument("--expect-head", type=head, metavar="SEQ:HEX",
+                   help="a head printed by an earlier run and kept outside the database: it must still be there")
+    p.add_argument("--database", type=types.non_empty, help="database name (default: $PGDATABASE)")
+    p.set_defaults(func=cmd_verify)
+    return parser
+
+
+def build_security_parser() -> argparse.ArgumentParser:
+    parser = types.Parser(prog=SECURITY_PROG, description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{roles}")
+    p = sub.add_parser("roles", help="print the role × object privilege table (Markdown) of the database",
+                       description="print the role × object privilege table (Markdown) of the database")
+    p.add_argument("--database", type=types.non_empty, help="database name (default: $PGDATABASE)")
+    p.set_defaults(func=cmd_roles)
+    return parser
+
+
+def audit_main(argv: list[str] | None = None) -> int:
+    args = build_audit_parser().parse_args(argv)
+    return run_command(AUDIT_PROG, lambda: args.func(args))
+
+
+def security_main(argv: list[str] | None = None) -> int:
+    args = build_security_parser().parse_args(argv)
+    return run_command(SECURITY_PROG, lambda: args.func(args))

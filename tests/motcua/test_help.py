@@ -10,10 +10,11 @@ from ingestion.cli import build_parser as ingest_parser
 from ingestion.generator.__main__ import build_parser as generator_parser
 from motcua.cli import SUBCOMMANDS
 from publish.__main__ import build_parser as publish_parser
+from publish.audit_cli import build_audit_parser, build_security_parser
 from workcal.__main__ import build_parser as calendar_parser
 
 PARSERS = {"ingest": ingest_parser, "generate": generator_parser, "calendar": calendar_parser, "gate": gate_parser,
-           "publish": publish_parser}
+           "publish": publish_parser, "audit": build_audit_parser, "security": build_security_parser}
 
 
 def every_parser(parser: argparse.ArgumentParser):

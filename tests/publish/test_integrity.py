@@ -145,4 +145,7 @@ def test_an_unsealed_history_is_reported_and_bad_arguments_are_usage_errors(pg_d
     assert unsealed.returncode == 1
     assert "history chain ok: 0 publication(s)" in unsealed.stderr
     assert "history NOT SEALED (a role can still rewrite it): schema audit is owned by motcua_owner" in unsealed.stderr
-    assert verify_history(pg_db, "--expect-head", "2:nothex").returncode == 2
+    bad = verify_history(pg_db, "--expect-head", "2:nothex")
+    assert bad.returncode == 2
+    assert bad.stderr == ("motcua audit verify-history: argument --expect-head: expected SEQ:HEX (a link number and a "
+                          "64-hex-digit sha256), got '2:nothex' (see 'motcua audit verify-history --help')\n")
