@@ -39,13 +39,14 @@ def verify_history(dbname: str, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture()
 def sealed(pg_db) -> str:
-    """Two publications (the second revises O1's figures), then the history handed to motcua_history."""
+    """A publication, the history handed to motcua_history, then a second publication revising O1's
+    figures: publishing goes on as before once sealed."""
     create_build(pg_db)
     record_gate(pg_db)
     publish(request(), dbname=pg_db, config=CFG)
+    seal(pg_db)
     run_sql(pg_db, f"update {BUILD}.kpi_officer_daily set cases_received = 3, on_time_rate = 0.75 where officer_id = 'O1'")
     publish(request(run_id="scheduled__rerun"), dbname=pg_db, config=CFG)
-    seal(pg_db)
     return pg_db
 
 
