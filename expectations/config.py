@@ -40,6 +40,7 @@ class GateConfig:
     volume_min_band_fraction: float = 0.5
     quarantine_warning_share: float = 0.01
     quarantine_critical_share: float = 0.05
+    per_event_critical_share: float = 0.25       # a per-event rule broken by more of the day's events blocks
     # Staging
     lifecycle_critical_share: float = 0.01       # completed-before-received cases above this block
     # Marts

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple, Protocol
 
 from ingestion.contract import ValidEvent, validate
+from ingestion.settings import system_start
 
 
 class KafkaRecord(Protocol):  # kafka-python's ConsumerRecord, or anything shaped like it
@@ -89,8 +90,14 @@ def encode_batch(
     *,
     now: datetime,
     future_tolerance: timedelta = timedelta(hours=1),
+    not_before: datetime | None = None,
 ) -> EncodedBatch:
-    """Validate and encode records (all of one topic, in offset order per partition)."""
+    """Validate and encode records (all of one topic, in offset order per partition).
+
+    not_before defaults to the configured system start (settings.system_start()).
+    """
+    if not_before is None:
+        not_before = system_start()
     batch = EncodedBatch(topic=topic)
     first, nxt, rows, by_coords = batch.first_offsets, batch.next_offsets, batch.rows, batch.records
     quoted_topic = b'"' + topic.encode().replace(b'"', b'""') + b'"'
@@ -101,7 +108,7 @@ def encode_batch(
             first[partition] = offset
         nxt[partition] = offset + 1
         by_coords[(partition, offset)] = record
-        result = validate(record.value, now=now, future_tolerance=future_tolerance)
+        result = validate(record.value, now=now, future_tolerance=future_tolerance, not_before=not_before)
         if type(result) is ValidEvent:
             digest = sha256(record.value).digest()
             rows.append(ValidRow(result.event_id, digest, partition, offset, csv_line(quoted_topic, record, digest)))

@@ -3,7 +3,8 @@
 Host, port and database come from the standard libpq variables (PGHOST, PGPORT, PGDATABASE).
 The user is the project's role for the job (motcua_ingest, ...) unless PGUSER is set, which
 then wins for every role (useful when a DBA runs everything under one account). Passwords come
-from PGPASSWORD, MOTCUA_<ROLE>_PASSWORD, or ~/.pgpass as libpq usually does.
+from PGPASSWORD, MOTCUA_<ROLE>_PASSWORD (environment, else the local secrets file: that one
+variable only), or ~/.pgpass as libpq usually does.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 import psycopg
 
 from ingestion import migrations
-from ingestion.settings import load_local_secrets
+from ingestion.settings import local_secret, role_password_var
 
 ROLES = ("owner", "ingest", "transform", "gate", "bi", "auditor")
 
@@ -25,7 +26,6 @@ class DatabaseConfigError(RuntimeError):
 def conninfo(role: str = "ingest", dbname: str | None = None) -> str:
     if role not in ROLES:
         raise DatabaseConfigError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
-    load_local_secrets()
     params = {
         "host": os.environ.get("PGHOST", "127.0.0.1"),
         "port": os.environ.get("PGPORT", "25432"),
@@ -34,7 +34,9 @@ def conninfo(role: str = "ingest", dbname: str | None = None) -> str:
         "application_name": f"motcua-{role}",
         "connect_timeout": os.environ.get("PGCONNECT_TIMEOUT", "10"),
     }
-    password = os.environ.get("PGPASSWORD") or os.environ.get(f"MOTCUA_{role.upper()}_PASSWORD")
+    # Only this role's password is read (and not copied into os.environ): a process that connects
+    # as ingest never holds the auditor's or the owner's password.
+    password = os.environ.get("PGPASSWORD") or local_secret(role_password_var(role))
     if password:
         params["password"] = password
     return psycopg.conninfo.make_conninfo(**params)

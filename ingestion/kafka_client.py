@@ -1,4 +1,13 @@
-"""Thin wrapper over kafka-python: the consumer, producer and admin settings this project uses."""
+"""Thin wrapper over kafka-python: the consumer, producer and admin settings this project uses.
+
+Authentication (SASL/SCRAM-SHA-512, on by default in docker-compose.yml; MOTCUA_KAFKA_SASL=1 for
+the local broker) comes from the environment:
+  KAFKA_SECURITY_PROTOCOL   PLAINTEXT (default) | SASL_PLAINTEXT | SASL_SSL | SSL
+  KAFKA_SASL_MECHANISM      SCRAM-SHA-512 (default) | SCRAM-SHA-256 | PLAIN
+  KAFKA_SASL_USERNAME       default: the project's user for the client (motcua-loader, ...)
+  KAFKA_SASL_PASSWORD       default: MOTCUA_KAFKA_<CLIENT>_PASSWORD (environment or local secrets)
+Each client reads only its own user's password.
+"""
 from __future__ import annotations
 
 import logging
@@ -9,14 +18,64 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import NewTopic
+from kafka.admin import (
+    ACL, ACLOperation, ACLPermissionType, ACLResourcePatternType, AlterConfigOp, ConfigResource,
+    ConfigResourceType, NewTopic, ResourcePattern, ResourceType,
+)
 from kafka.errors import KafkaConnectionError, KafkaTimeoutError, TopicAlreadyExistsError
 
-from ingestion.settings import KafkaSettings
+from ingestion.settings import KafkaSettings, local_secret
 from motcua.errors import PermanentError, broker_unreachable
 
 T = TypeVar("T")
 DEFAULT_CONNECT_TIMEOUT_SECONDS = 5.0
+
+PROTOCOLS = ("PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL")
+MECHANISMS = ("SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN")
+# The project's Kafka users: the admin creates topics and ACLs (super user on the broker); the
+# loader reads the raw topic; the producer (the generator, the case-management systems) writes it.
+CLIENT_USERS = {"admin": "motcua-admin", "loader": "motcua-loader", "producer": "motcua-producer"}
+DAY_MS = 24 * 3600 * 1000
+
+
+class KafkaConfigError(PermanentError):
+    """The Kafka security settings are incomplete or invalid."""
+
+
+def security_config(client: str) -> dict:
+    """kafka-python settings authenticating `client` (a key of CLIENT_USERS) as the environment says."""
+    default = "SASL_PLAINTEXT" if os.environ.get("MOTCUA_KAFKA_SASL") == "1" else "PLAINTEXT"
+    protocol = (os.environ.get("KAFKA_SECURITY_PROTOCOL") or default).strip().upper()
+    if protocol not in PROTOCOLS:
+        raise KafkaConfigError(f"KAFKA_SECURITY_PROTOCOL={protocol!r} is not one of {', '.join(PROTOCOLS)}")
+    if not protocol.startswith("SASL_"):
+        return {"security_protocol": protocol}
+    mechanism = (os.environ.get("KAFKA_SASL_MECHANISM") or "SCRAM-SHA-512").strip().upper()
+    if mechanism not in MECHANISMS:
+        raise KafkaConfigError(f"KAFKA_SASL_MECHANISM={mechanism!r} is not one of {', '.join(MECHANISMS)}")
+    username = os.environ.get("KAFKA_SASL_USERNAME") or CLIENT_USERS[client]
+    password_var = f"MOTCUA_KAFKA_{client.upper()}_PASSWORD"
+    password = os.environ.get("KAFKA_SASL_PASSWORD") or local_secret(password_var)
+    if not password:
+        raise KafkaConfigError(
+            f"Kafka uses {protocol} but no password for {username}: set KAFKA_SASL_PASSWORD or {password_var}")
+    return {"security_protocol": protocol, "sasl_mechanism": mechanism,
+            "sasl_plain_username": username, "sasl_plain_password": password}
+
+
+def raw_topic_retention_ms() -> int:
+    """Retention of the raw topic: MOTCUA_RAW_TOPIC_RETENTION_DAYS (default 30), a positive integer."""
+    raw = os.environ.get("MOTCUA_RAW_TOPIC_RETENTION_DAYS", "30").strip()
+    if not raw.isdigit() or int(raw) < 1:
+        raise KafkaConfigError(f"MOTCUA_RAW_TOPIC_RETENTION_DAYS={raw!r} must be a whole number of days >= 1")
+    return int(raw) * DAY_MS
+
+
+def make_admin(bootstrap_servers: str, client_id: str = "motcua-admin") -> KafkaAdminClient:
+    return connect(bootstrap_servers, lambda: KafkaAdminClient(
+        bootstrap_servers=bootstrap_servers, client_id=client_id,
+        bootstrap_timeout_ms=int(connect_timeout_seconds() * 1000), **security_config("admin")))
+
 
 # Room for the largest message the broker accepts (message.max.bytes = 2 MiB) so an oversized
 # payload reaches quarantine instead of stalling its partition.
@@ -104,6 +163,7 @@ def make_consumer(settings: KafkaSettings, *, max_poll_records: int = 5000, **ov
         request_timeout_ms=30_000,
         reconnect_backoff_max_ms=5_000,
         isolation_level="read_committed",
+        **security_config("loader"),
     )
     config.update(overrides)
     return connect(settings.bootstrap_servers, lambda: KafkaConsumer(**config))
@@ -117,28 +177,67 @@ def make_producer(bootstrap_servers: str, **overrides) -> KafkaProducer:
         linger_ms=20,
         batch_size=512 * 1024,
         max_request_size=3 * 1024 * 1024,
-        buffer_memory=128 * 1024 * 1024,
         retries=10,
+        **security_config("producer"),
     )
     config.update(overrides)
     return connect(bootstrap_servers, lambda: KafkaProducer(**config))
 
 
-def ensure_topic(bootstrap_servers: str, topic: str, partitions: int = 12) -> bool:
-    """Create the topic if it is missing; True when it was created."""
-    admin = connect(bootstrap_servers, lambda: KafkaAdminClient(
-        bootstrap_servers=bootstrap_servers, client_id="motcua-admin",
-        bootstrap_timeout_ms=int(connect_timeout_seconds() * 1000)))
+def ensure_topic(bootstrap_servers: str, topic: str, partitions: int = 12,
+                 consumer_group: str | None = None) -> bool:
+    """Create the topic if it is missing, with a finite retention; True when it was created.
+
+    An existing topic gets the retention too. With SASL, the loader (read, and its consumer group)
+    and the producer (write) are granted their ACLs on this topic.
+    """
+    retention = str(raw_topic_retention_ms())
+    admin = make_admin(bootstrap_servers)
     try:
-        if topic in admin.list_topics():
-            return False
-        try:
-            admin.create_topics([NewTopic(topic, partitions, 1)])
-        except TopicAlreadyExistsError:
-            return False
-        return True
+        created = False
+        if topic not in admin.list_topics():
+            try:
+                admin.create_topics([NewTopic(topic, partitions, 1, topic_configs={"retention.ms": retention})])
+                created = True
+            except TopicAlreadyExistsError:
+                pass
+        if not created:
+            admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, topic,
+                                                configs={"retention.ms": (AlterConfigOp.SET, retention)})])
+        if security_config("admin")["security_protocol"].startswith("SASL_"):
+            grant_acls(admin, topic, consumer_group or KafkaSettings.from_env().consumer_group)
+        return created
     finally:
         admin.close()
+
+
+def topic_retention_ms(bootstrap_servers: str, topic: str) -> int | None:
+    """The topic's retention.ms as the broker reports it (None when unlimited)."""
+    admin = make_admin(bootstrap_servers)
+    try:
+        result = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic, configs=["retention.ms"])])
+    finally:
+        admin.close()
+    entry = result.get("topic", {}).get(topic, {}).get("retention.ms") or {}
+    value = entry.get("value")
+    return None if value is None or int(value) < 0 else int(value)
+
+
+def grant_acls(admin: KafkaAdminClient, topic: str, consumer_group: str) -> None:
+    """Least privilege on the broker: the loader reads `topic` in its group; the producer writes it."""
+    loader, producer = (f"User:{CLIENT_USERS[c]}" for c in ("loader", "producer"))
+    rules = [
+        (loader, ACLOperation.READ, ResourcePattern(ResourceType.TOPIC, topic, ACLResourcePatternType.LITERAL)),
+        (loader, ACLOperation.DESCRIBE, ResourcePattern(ResourceType.TOPIC, topic, ACLResourcePatternType.LITERAL)),
+        (loader, ACLOperation.READ, ResourcePattern(ResourceType.GROUP, consumer_group, ACLResourcePatternType.LITERAL)),
+        (producer, ACLOperation.WRITE, ResourcePattern(ResourceType.TOPIC, topic, ACLResourcePatternType.LITERAL)),
+        (producer, ACLOperation.DESCRIBE, ResourcePattern(ResourceType.TOPIC, topic, ACLResourcePatternType.LITERAL)),
+    ]
+    result = admin.create_acls([ACL(principal, "*", op, ACLPermissionType.ALLOW, pattern)
+                                for principal, op, pattern in rules])
+    failed = result.get("failed") if isinstance(result, dict) else None
+    if failed:
+        raise KafkaConfigError(f"the broker refused to create ACLs on {topic}: {failed}")
 
 
 def topic_partitions(consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:

@@ -17,6 +17,7 @@ from psycopg import sql
 
 from ingestion.batch import COPY_COLUMNS, EncodedBatch, QuarantineRow, ValidRow, trim_batch
 from ingestion.checkpoint import PartitionCounts, PositionGapError, advance_positions, lock_positions
+from ingestion.contract.reasons import DATABASE_REJECTED, EVENT_ID_CONFLICT
 
 log = logging.getLogger(__name__)
 
@@ -116,9 +117,12 @@ class RawSink:
         return WriteResult(counts, size - len(batch))
 
     def _write_rows(self, conn: psycopg.Connection, batch: EncodedBatch) -> dict[int, PartitionCounts]:
+        # The batch is never modified here: this transaction may roll back and the same batch be
+        # written again (whole, or message by message), so conflicts found now must not stay in it.
         new_rows, repeats = self._split_repeats(conn, batch.topic, batch.rows)
         loaded = Counter(r.partition for r in new_rows)
         redelivered: Counter = Counter()
+        conflicts: list[QuarantineRow] = []
         with conn.cursor() as cur:
             if new_rows:
                 with cur.copy(COPY_EVENTS) as copy:
@@ -132,19 +136,21 @@ class RawSink:
                                          _ms_to_timestamp(record.timestamp)))
                     redelivered[row.partition] += 1
                 else:
-                    batch.quarantine(record, "event_id_conflict",
-                                     f"event_id {row.event_id} was already loaded from {first[2]}[{first[3]}]@{first[4]}"
-                                     " with different content", row.event_id)
+                    conflicts.append(QuarantineRow(
+                        row.partition, row.offset, record.timestamp, record.key, EVENT_ID_CONFLICT,
+                        f"event_id {row.event_id} was already loaded from {first[2]}[{first[3]}]@{first[4]}"
+                        " with different content", record.value, row.event_id))
             if redeliveries:
                 with cur.copy(COPY_REDELIVERIES) as copy:
                     for values in redeliveries:
                         copy.write_row(values)
-            if batch.rejected:
+            rejected = batch.rejected + conflicts
+            if rejected:
                 with cur.copy(COPY_QUARANTINE) as copy:
-                    for q in batch.rejected:
+                    for q in rejected:
                         copy.write_row((batch.topic, q.partition, q.offset, _ms_to_timestamp(q.timestamp_ms), q.key,
                                         q.reason, q.error, q.raw_value, q.event_id))
-        quarantined = batch.rejected_per_partition()
+        quarantined = Counter(q.partition for q in rejected)
         return {p: PartitionCounts(loaded[p], redelivered[p], quarantined[p]) for p in batch.first_offsets}
 
     @staticmethod
@@ -165,28 +171,39 @@ class RawSink:
         return new_rows, repeats
 
     def _write_one_by_one(self, batch: EncodedBatch, accept_gaps: dict[int, int]) -> WriteResult:
+        """Each message in its own transaction, built afresh from the batch as validated.
+
+        A message PostgreSQL still refuses on its own is quarantined as database_rejected; the
+        batch's rows and rejections are read, never extended, so no row is written twice.
+        """
         total: dict[int, PartitionCounts] = {}
         skipped = 0
         rows = {(r.partition, r.offset): r for r in batch.rows}
         rejected = {(r.partition, r.offset): r for r in batch.rejected}
         for (partition, offset), record in sorted(batch.records.items()):
+            coords = (partition, offset)
             one = EncodedBatch(topic=batch.topic, first_offsets={partition: offset},
-                               next_offsets={partition: offset + 1}, records={(partition, offset): record})
-            if (partition, offset) in rows:
-                one.rows = [rows[(partition, offset)]]
-            if (partition, offset) in rejected:
-                one.rejected = [rejected[(partition, offset)]]
+                               next_offsets={partition: offset + 1}, records={coords: record},
+                               rows=[rows[coords]] if coords in rows else [],
+                               rejected=[rejected[coords]] if coords in rejected else [])
             try:
-                result = self._write_transaction(one, accept_gaps)
+                result = self._write_single(one, accept_gaps)
             except psycopg.errors.DataError as exc:
-                one.rows = []
-                one.rejected = [QuarantineRow(partition, offset, record.timestamp, record.key, "database_rejected",
-                                              str(exc).splitlines()[0], record.value, None)]
-                result = self._write_transaction(one, accept_gaps)
+                refused = EncodedBatch(topic=batch.topic, first_offsets=dict(one.first_offsets),
+                                       next_offsets=dict(one.next_offsets), records={coords: record})
+                refused.quarantine(record, DATABASE_REJECTED, str(exc).splitlines()[0],
+                                   rows[coords].event_id if coords in rows else None)
+                result = self._write_single(refused, accept_gaps)
             skipped += result.skipped_already_committed
             for p, c in result.counts.items():
                 total[p] = total.get(p, PartitionCounts()) + c
         return WriteResult(total, skipped)
+
+    def _write_single(self, one: EncodedBatch, accept_gaps: dict[int, int]) -> WriteResult:
+        try:
+            return self._write_transaction(one, accept_gaps)
+        except psycopg.errors.UniqueViolation:  # raced with another member: the probe now sees it
+            return self._write_transaction(one, accept_gaps)
 
 
 def _ms_to_timestamp(ms: int | None) -> datetime | None:

@@ -22,8 +22,9 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "calendar": ("workcal.__main__:main", "the Vietnamese working-time calendar (seed export)"),
     "gate": ("expectations.__main__:main", "Great Expectations quality gate (gate, list)"),
     "publish": ("publish.__main__:main", "publish a gated build, list publications"),
-    "audit": ("publish.audit_cli:audit_main", "publication history: verify-history (hash chain, seal)"),
-    "security": ("publish.audit_cli:security_main", "who may do what: roles (privilege table from the database)"),
+    "pii": ("ingestion.pii:main", "the personal-data hashing key: status, rotate-key"),
+    "audit": ("publish.audit_cli:main", "publication history: verify-history (hash chain, seal)"),
+    "security": ("publish.security_cli:main", "who may do what: roles (privilege table from the database)"),
 }
 
 

@@ -1,11 +1,9 @@
-"""`motcua audit` (the publication history) and `motcua security` (who may do what).
+"""`motcua audit verify-history [--expect-head SEQ:HEX]`: is the publication history intact?
 
-  motcua audit verify-history [--expect-head SEQ:HEX]
-  motcua security roles
-
-Exit status: 0 ok; 1 the history's chain is broken (the first broken publication is named) or
-the history is not sealed; 2 bad usage, configuration, or the database unreachable or refusing.
-Both read the database as motcua_auditor.
+Recomputes the history's hash chain (publish/integrity.py) as motcua_auditor. Exit status: 0 ok
+(the head is printed: keep it outside the database); 1 the chain is broken (the first broken
+publication is named) or the history is not sealed; 2 bad usage, configuration, or the database
+unreachable or refusing.
 """
 from __future__ import annotations
 
@@ -16,8 +14,7 @@ import sys
 from motcua import args as types
 from motcua.errors import MotcuaError, run_command
 
-AUDIT_PROG = "motcua audit"
-SECURITY_PROG = "motcua security"
+PROG = "motcua audit"
 _HEAD = re.compile(r"^(\d+):([0-9a-fA-F]{64})$")
 
 
@@ -41,17 +38,8 @@ def cmd_verify(args) -> int:
     return 0 if result.ok else 1
 
 
-def cmd_roles(args) -> int:
-    from ingestion import db
-    from publish.security import markdown
-
-    with db.connect("auditor", args.database) as conn:
-        print(markdown(conn), end="")
-    return 0
-
-
-def build_audit_parser() -> argparse.ArgumentParser:
-    parser = types.Parser(prog=AUDIT_PROG, description=__doc__)
+def build_parser() -> argparse.ArgumentParser:
+    parser = types.Parser(prog=PROG, description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="{verify-history}")
     p = sub.add_parser("verify-history", help="recompute the publication history's hash chain and check its seal",
                        description="recompute the publication history's hash chain and check its seal")
@@ -62,21 +50,6 @@ def build_audit_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def build_security_parser() -> argparse.ArgumentParser:
-    parser = types.Parser(prog=SECURITY_PROG, description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{roles}")
-    p = sub.add_parser("roles", help="print the role × object privilege table (Markdown) of the database",
-                       description="print the role × object privilege table (Markdown) of the database")
-    p.add_argument("--database", type=types.non_empty, help="database name (default: $PGDATABASE)")
-    p.set_defaults(func=cmd_roles)
-    return parser
-
-
-def audit_main(argv: list[str] | None = None) -> int:
-    args = build_audit_parser().parse_args(argv)
-    return run_command(AUDIT_PROG, lambda: args.func(args))
-
-
-def security_main(argv: list[str] | None = None) -> int:
-    args = build_security_parser().parse_args(argv)
-    return run_command(SECURITY_PROG, lambda: args.func(args))
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return run_command(PROG, lambda: args.func(args))

@@ -75,7 +75,7 @@ def rows(conn: psycopg.Connection, schemas: tuple[str, ...]) -> tuple[list[str],
     return ["object", *header], out
 
 
-def markdown(conn: psycopg.Connection, schemas: tuple[str, ...] = ("raw", "quality", "lineage", "audit")) -> str:
+def markdown(conn: psycopg.Connection, schemas: tuple[str, ...] = ("raw", "pii", "quality", "lineage", "audit")) -> str:
     header, body = rows(conn, schemas)
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in body]

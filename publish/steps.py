@@ -15,7 +15,7 @@ import time
 from datetime import date, datetime
 from pathlib import Path
 
-from ingestion.settings import PROJECT_ROOT, load_local_secrets, state_dir
+from ingestion.settings import DBT_SECRETS, PROJECT_ROOT, load_local_secrets, state_dir
 from publish.errors import DataGateBlocked, PermanentFailure, TransientFailure
 from publish.provenance import DbtRun, read_run_results
 
@@ -37,7 +37,7 @@ def dbt_target_path() -> Path:
 
 
 def _env() -> dict[str, str]:
-    load_local_secrets()          # MOTCUA_TRANSFORM_PASSWORD, MOTCUA_PII_HMAC_KEY for local runs
+    load_local_secrets(*DBT_SECRETS)   # dbt's role password and the HMAC key, nothing else
     env = dict(os.environ)
     env.setdefault("DO_NOT_TRACK", "1")
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -92,7 +92,6 @@ def ingest(max_seconds: float) -> dict:
 def gate(layers: tuple[str, ...], day: date) -> dict:
     """Run the GX gate per layer for the local date; all layers run, then any block fails the step."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    load_local_secrets()
     from expectations.config import GateConfigError
     from expectations.gate import GateError, run_gate
     from expectations.interval import IntervalError

@@ -81,13 +81,20 @@ def prepare_tables(conn: psycopg.Connection, build_schema: str, specs: list[Tabl
     return {spec.name: ensure_table(conn, build_schema, spec) for spec in specs}
 
 
+def _is_empty(conn: psycopg.Connection, spec: TableSpec) -> bool:
+    return not conn.execute(sql.SQL("select exists (select from {})").format(
+        _ident(spec.destination.schema, spec.name))).fetchone()[0]
+
+
 def copy_rows(conn: psycopg.Connection, build_schema: str, specs: list[TableSpec],
               scope: PublishScope) -> dict[str, dict[str, int]]:
     """Replace the published rows in scope by the build's (caller commits, after prepare_tables).
 
     Returns per table {"rows": n} when it was refilled whole, else {"replaced": deleted,
     "copied": inserted}: counting a whole table would cost what the scope saves."""
-    whole = [s for s in specs if scope.full or not keyable(s)]
+    # an empty published table (just created, or recreated for a new shape) is refilled whole:
+    # copying only the scope's rows into it would drop every other row
+    whole = [s for s in specs if scope.full or not keyable(s) or _is_empty(conn, s)]
     if whole:
         conn.execute(sql.SQL("truncate {}").format(
             sql.SQL(", ").join(_ident(s.destination.schema, s.name) for s in whole)))

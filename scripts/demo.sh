@@ -2,6 +2,7 @@
 # The whole pipeline on a realistic generated event stream, end to end:
 # generate → Kafka → the nightly Airflow DAG (ingest → gate → dbt → gate → publish) → summary.
 set -euo pipefail
+umask 077  # secrets, logs and data this script creates are private to the account running it
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export DO_NOT_TRACK=1 GX_ANALYTICS_ENABLED=false

@@ -3,6 +3,7 @@
 # system packages (PostgreSQL, Java, Maven, npm), the Kafka broker jars, the Data Docs browser
 # assets and the Python virtualenv.
 set -euo pipefail
+umask 077  # secrets, logs and data this script creates are private to the account running it
 cd "$(dirname "$0")/.."
 VENV="${VENV:-.venv}"
 

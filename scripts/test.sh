@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite against the real services (the fixtures start them if needed).
 set -euo pipefail
+umask 077  # secrets, logs and data this script creates are private to the account running it
 cd "$(dirname "$0")/.."
 export DO_NOT_TRACK=1 GX_ANALYTICS_ENABLED=false AIRFLOW__CORE__LOAD_EXAMPLES=False
 # Test-only dependency: headless Chromium proves Data Docs render offline

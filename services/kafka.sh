@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Single-node Apache Kafka broker in KRaft mode on 127.0.0.1, from the jars Maven fetched.
 # Usage: services/kafka.sh fetch|up|down|status|logs
+# MOTCUA_KAFKA_SASL=1: clients must authenticate with SASL/SCRAM-SHA-512 and are authorised by
+# ACLs (StandardAuthorizer). The users motcua-admin (super user), motcua-loader and motcua-producer
+# are created when the storage is formatted, with passwords generated into $STATE_DIR/secrets.env;
+# `motcua ingest topic` (as motcua-admin) grants the loader and the producer their ACLs.
+# Switching an existing broker to SASL needs a new storage: `down`, remove $STATE_DIR/kafka/data, `up`.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
@@ -10,6 +15,11 @@ DATA="$KAFKA_DIR/data"
 CONF="$KAFKA_DIR/server.properties"
 PIDFILE="$KAFKA_DIR/broker.pid"
 LOG="$KAFKA_DIR/broker.log"
+SECRETS="$STATE_DIR/secrets.env"
+SASL="${MOTCUA_KAFKA_SASL:-0}"
+[[ "$MOTCUA_RAW_TOPIC_RETENTION_DAYS" =~ ^[1-9][0-9]{0,4}$ ]] \
+  || die "MOTCUA_RAW_TOPIC_RETENTION_DAYS must be a whole number of days >= 1, not '$MOTCUA_RAW_TOPIC_RETENTION_DAYS'"
+RETENTION_MS=$((MOTCUA_RAW_TOPIC_RETENTION_DAYS * 24 * 3600 * 1000))
 
 fetch() {
   if ls "$LIBS"/kafka_2.13-*.jar >/dev/null 2>&1 && ls "$LIBS"/slf4j-api-2*.jar >/dev/null 2>&1; then return 0; fi
@@ -29,17 +39,30 @@ java_ok() {
 
 running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 
+# Generated Kafka passwords (kept beside the PostgreSQL ones, same 600 file); values already in
+# the environment win, as for the database roles.
+kafka_secrets() {
+  mkdir -p "$STATE_DIR"; touch "$SECRETS"; chmod 600 "$SECRETS"
+  local user var
+  for user in ADMIN LOADER PRODUCER CONTROLLER; do
+    var="MOTCUA_KAFKA_${user}_PASSWORD"
+    if [ -z "${!var:-}" ] && ! grep -q "^$var=" "$SECRETS"; then
+      echo "$var=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')" >> "$SECRETS"
+    fi
+    [ -n "${!var:-}" ] || export "$var=$(grep "^$var=" "$SECRETS" | tail -1 | cut -d= -f2-)"
+  done
+}
+
 write_config() {
   mkdir -p "$DATA"
+  chmod 700 "$KAFKA_DIR" "$DATA"
+  # data written before the umask: applicants' personal data must not stay world-readable
+  chmod -R go-rwx "$KAFKA_DIR" 2>/dev/null || true
   cat > "$CONF" <<CONF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-inter.broker.listener.name=PLAINTEXT
 log.dirs=$DATA
 num.partitions=12
 auto.create.topics.enable=false
@@ -50,9 +73,36 @@ transaction.state.log.min.isr=1
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
-log.retention.ms=-1
+# Finite by default (MOTCUA_RAW_TOPIC_RETENTION_DAYS); 'motcua ingest topic' also sets it on the topic.
+log.retention.ms=$RETENTION_MS
 message.max.bytes=2097152
 CONF
+  if [ "$SASL" = 1 ]; then
+    cat >> "$CONF" <<CONF
+listeners=CLIENT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=CLIENT://127.0.0.1:$KAFKA_PORT
+listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,CLIENT:SASL_PLAINTEXT
+inter.broker.listener.name=CLIENT
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.client.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="motcua-admin" password="$MOTCUA_KAFKA_ADMIN_PASSWORD";
+# The controller listener authenticates too (PLAIN: SCRAM users live in the metadata it serves).
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="motcua-controller" password="$MOTCUA_KAFKA_CONTROLLER_PASSWORD" user_motcua-controller="$MOTCUA_KAFKA_CONTROLLER_PASSWORD";
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:motcua-admin;User:motcua-controller
+allow.everyone.if.no.acl.found=false
+CONF
+  else
+    cat >> "$CONF" <<CONF
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+CONF
+  fi
 }
 
 classpath() { echo "$LIBS/*"; }
@@ -63,13 +113,28 @@ up() {
   for p in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
     port_in_use "$p" && die "port $p is taken by another process: stop it, or set KAFKA_PORT / KAFKA_CONTROLLER_PORT."
   done
+  local scram=()
+  if [ "$SASL" = 1 ]; then
+    kafka_secrets
+    local u
+    for u in admin loader producer; do
+      local var="MOTCUA_KAFKA_${u^^}_PASSWORD"
+      scram+=(--add-scram "SCRAM-SHA-512=[name=motcua-$u,password=${!var}]")
+    done
+  elif [ "$SASL" != 0 ]; then
+    die "MOTCUA_KAFKA_SASL must be 0 or 1, not '$SASL'"
+  fi
   write_config
   if [ ! -f "$DATA/meta.properties" ]; then
-    info "formatting KRaft storage in $DATA"
+    info "formatting KRaft storage in $DATA${scram:+ (SASL/SCRAM users motcua-admin, motcua-loader, motcua-producer)}"
     java -cp "$(classpath)" -Dlog4j2.configurationFile="$PROJECT_ROOT/services/log4j2.properties" \
       kafka.tools.StorageTool format -t "$(java -cp "$(classpath)" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)" \
-      -c "$CONF" --ignore-formatted >>"$LOG" 2>&1 || die "formatting Kafka storage failed: see $LOG"
+      -c "$CONF" --ignore-formatted "${scram[@]}" >>"$LOG" 2>&1 || die "formatting Kafka storage failed: see $LOG"
+    echo "$SASL" > "$KAFKA_DIR/formatted-sasl"
   fi
+  # SCRAM users exist only if the storage was formatted with them
+  [ "$(cat "$KAFKA_DIR/formatted-sasl" 2>/dev/null || echo 0)" = "$SASL" ] \
+    || die "the Kafka storage in $DATA was formatted with MOTCUA_KAFKA_SASL=$(cat "$KAFKA_DIR/formatted-sasl" 2>/dev/null || echo 0): set it back, or stop Kafka and remove $DATA to re-create the broker (its events are lost)."
   info "starting Kafka on $KAFKA_BOOTSTRAP_SERVERS (log: $LOG)"
   KAFKA_LOG_DIR="$KAFKA_DIR" nohup java -Xms256m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$PROJECT_ROOT/services/log4j2.properties" -Dkafka.logs.dir="$KAFKA_DIR" \

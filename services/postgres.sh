@@ -42,19 +42,16 @@ preflight() {
 running() { as_postgres "'$PG_BIN/pg_ctl' -D '$PGDATA_DIR' status" >/dev/null 2>&1; }
 
 secrets() {
-  if [ ! -f "$SECRETS" ]; then
-    umask 077
-    {
-      for r in OWNER INGEST TRANSFORM GATE BI AUDITOR; do
-        echo "MOTCUA_${r}_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
-      done
-      echo "MOTCUA_PII_HMAC_KEY=$(head -c 32 /dev/urandom | base64 | tr -d '/+=')"
-    } > "$SECRETS"
-    info "generated role passwords and the PII hashing key in $SECRETS"
-  fi
-  # a role added after the file was written (motcua_gate) gets its password appended
-  grep -q '^MOTCUA_GATE_PASSWORD=' "$SECRETS" \
-    || (umask 077; echo "MOTCUA_GATE_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')" >> "$SECRETS")
+  # Line by line: services/kafka.sh may have written its own passwords into the file first.
+  touch "$SECRETS"; chmod 600 "$SECRETS"
+  local var generated=0
+  for r in OWNER INGEST TRANSFORM GATE BI AUDITOR; do
+    var="MOTCUA_${r}_PASSWORD"
+    grep -q "^$var=" "$SECRETS" || { echo "$var=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')" >> "$SECRETS"; generated=1; }
+  done
+  grep -q "^MOTCUA_PII_HMAC_KEY=" "$SECRETS" \
+    || { echo "MOTCUA_PII_HMAC_KEY=$(head -c 32 /dev/urandom | base64 | tr -d '/+=')" >> "$SECRETS"; generated=1; }
+  [ "$generated" = 0 ] || info "generated role passwords and the PII hashing key in $SECRETS"
   # shellcheck disable=SC1090
   set -a; source "$SECRETS"; set +a
 }
@@ -102,7 +99,7 @@ select 'create database $PGDATABASE owner motcua_owner'
 SQL
   chown postgres: "$sql"; chmod 600 "$sql"
   as_postgres "PGOPTIONS='-c client_min_messages=warning' psql -q -v ON_ERROR_STOP=1 -h '$SOCKET_DIR' -p '$PGPORT' -d postgres -f '$sql'" >/dev/null \
-    || die "could not create roles and the database: see $LOG"
+    || { rm -f "$sql"; die "could not create roles and the database: see $LOG"; }
   rm -f "$sql"
 }
 

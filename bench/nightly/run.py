@@ -32,7 +32,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ingestion import db
-from ingestion.settings import KafkaSettings, load_local_secrets
+from ingestion.settings import DBT_SECRETS, KafkaSettings, load_local_secrets
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -134,7 +134,7 @@ def main() -> None:
                         help="folder with astronomer-cosmos 1.15 installed (pip install --target): also time it")
     parser.add_argument("--keep", action="store_true", help="keep the databases (for inspection)")
     args = parser.parse_args()
-    load_local_secrets()
+    load_local_secrets(*DBT_SECRETS)
     kafka = KafkaSettings.from_env()
     work = Path(tempfile.mkdtemp(prefix="bench-nightly-"))
     topic, group = f"bench.nightly.{uuid.uuid4().hex[:8]}", f"bench-nightly-{uuid.uuid4().hex[:8]}"
@@ -187,7 +187,7 @@ def main() -> None:
     from publish import steps   # the nightly's exact dbt command, run straight from a shell
 
     bare_cmd = steps._dbt("build", "--exclude-resource-type", "unit_test", as_of=as_of, target=work / "target_bare")
-    load_local_secrets()
+    load_local_secrets(*DBT_SECRETS)
     bare_s, _ = sh(bare_cmd, dict(bare_env, **{k: v for k, v in os.environ.items() if k.startswith("MOTCUA_")},
                                   PGDATABASE=f"{BASE}_bare"))
     result = {"date": datetime.now(TZ).isoformat(timespec="seconds"), "new_messages": new,

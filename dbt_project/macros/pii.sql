@@ -2,7 +2,10 @@
     HMAC-SHA256 (pgcrypto). The key comes from the environment (MOTCUA_PII_HMAC_KEY) and is kept
     in a one-row table that only the transform role can read; the staging view reads it from
     there, so the key appears neither in the repo, nor in a view definition (pg_views is readable
-    by every role), nor in dbt's SQL logs (it is sent as a bind parameter). -#}
+    by every role), nor in dbt's SQL logs (it is sent as a bind parameter).
+    The database keeps the key's fingerprint (pii.key_fingerprint, migration 030): a run with
+    another key stops here with one error instead of silently re-keying; `motcua pii rotate-key`
+    changes the key on purpose. -#}
 
 {% macro pii_key_relation() -%}intermediate._pii_hmac_key{%- endmacro %}
 
@@ -12,6 +15,13 @@
     {%- if key | length < 16 -%}
       {{ exceptions.raise_compiler_error("MOTCUA_PII_HMAC_KEY is missing or shorter than 16 characters: set it in the environment (local runs: .local/secrets.env). It keys the hash that replaces applicants' personal data.") }}
     {%- endif -%}
+    {#- first: refuse a key other than the one recorded (recorded on first use; a database that
+        already holds a key, from before fingerprints were kept, records that key's) -#}
+    {%- if adapter.get_relation(database=target.database, schema='intermediate', identifier='_pii_hmac_key') is not none -%}
+      {%- do run_query("insert into pii.key_fingerprint (fingerprint)
+          select pii.key_fingerprint(key) from " ~ pii_key_relation() ~ " on conflict (singleton) do nothing") -%}
+    {%- endif -%}
+    {%- do adapter.add_query("select pii.verify_key(%s)", bindings=[key], abridge_sql_log=True) -%}
     {%- do run_query("create schema if not exists intermediate;
         create table if not exists " ~ pii_key_relation() ~ " (
             singleton boolean primary key default true check (singleton),

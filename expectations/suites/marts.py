@@ -18,6 +18,7 @@ from expectations.catalog import Catalog
 from expectations.checks import BATCH, CRITICAL, WARNING, expect, ident, no_rows
 from expectations.suites import BuildContext, SuiteSpec
 from expectations.suites import marts_sql as q
+from expectations.suites.staging import REJECTED_RELATION
 
 FCT, OFFICER_MONTHLY, OFFICER_DAILY, AGENCY_MONTHLY = (
     "fct_cases", "kpi_officer_monthly", "kpi_officer_daily", "kpi_agency_monthly")
@@ -167,19 +168,41 @@ def _fct(ctx: BuildContext) -> SuiteSpec:
         exps.append(no_rows("fct_cases_reconciles_with_raw", CRITICAL,
                             "Case by case: every raw receipt loaded before the end of the interval is in fct_cases "
                             "with its first receipt time, and no received case in fct_cases lacks a raw receipt.",
-                            q.fct_vs_raw_receipts(fct, ctx.interval.sql_end())))
+                            q.fct_vs_raw_receipts(fct, ctx.interval.sql_end(),
+                                                  REJECTED_RELATION if cat.has(REJECTED_RELATION) else None)))
     return SuiteSpec(name=f"marts.{FCT}", layer="marts", requires=(fct, "raw.case_events"), table=fct,
                      expectations=exps)
+
+
+def _with_agency(relation: str, cat: Catalog, keys: list[str]) -> list[str]:
+    """An officer's row is per agency when the table has agency_code: the same officer code may
+    act in two agencies (a transfer, or two agencies numbering their staff alike)."""
+    return [keys[0], "agency_code", *keys[1:]] if "agency_code" in cat.names(relation) else keys
 
 
 def _officer_monthly(ctx: BuildContext) -> SuiteSpec:
     cat, keys = ctx.catalog, ["officer_id", "month"]
     om, am = _rel(ctx, OFFICER_MONTHLY), _rel(ctx, AGENCY_MONTHLY)
-    exps = _common(om, cat, keys) + _kpi_measures(om, cat, keys, ctx.config.rate_tolerance)
+    row_keys = _with_agency(om, cat, keys)
+    exps = _common(om, cat, row_keys) + _kpi_measures(om, cat, row_keys, ctx.config.rate_tolerance)
     exps += _first_of_month(om, cat)
     exps += _activity(om, cat, keys, "month", True, "officer_id", ctx.config.timezone)
     measures = [m for m in ("cases_received", "cases_completed") if m in cat.names(om) and m in cat.names(am)]
-    if measures:
+    fct = _rel(ctx, FCT)
+    attribution = {"received_date", "completed_date", "status", "receiving_officer_id", "handling_officer_id"}
+    if set(measures) == {"cases_received", "cases_completed"} and attribution <= set(cat.names(fct)):
+        # Cases whose receipt or result names no officer count for the agency only (unattributed).
+        officers = f"""(select month, cases_received, cases_completed from {om}
+   union all
+  select date_trunc('month', received_date)::date, 1, 0 from {fct} where receiving_officer_id is null
+   union all
+  select date_trunc('month', completed_date)::date, 0, 1 from {fct}
+   where status = 'completed' and handling_officer_id is null) as officers_and_unattributed"""
+        exps.append(no_rows("kpi_officer_monthly_totals_match_agency", CRITICAL,
+                            "Per month, the officers' received and completed cases, plus the unattributed ones, "
+                            "add up to the agencies'.",
+                            q.totals_match(officers, "month", am, "month", ["month"], measures)))
+    elif measures:
         exps.append(no_rows("kpi_officer_monthly_totals_match_agency", CRITICAL,
                             "Per month, the officers' received and completed cases add up to the agencies'.",
                             q.totals_match(om, "month", am, "month", ["month"], measures)))
@@ -191,7 +214,8 @@ def _officer_daily(ctx: BuildContext) -> SuiteSpec:
     od, om = _rel(ctx, OFFICER_DAILY), _rel(ctx, OFFICER_MONTHLY)
     day = cat.first_present(od, DAY_COLUMNS) or "day"
     keys = ["officer_id", day]
-    exps = _common(od, cat, keys) + _kpi_measures(od, cat, keys, ctx.config.rate_tolerance)
+    row_keys = _with_agency(od, cat, keys)
+    exps = _common(od, cat, row_keys) + _kpi_measures(od, cat, row_keys, ctx.config.rate_tolerance)
     exps += _activity(od, cat, keys, day, False, "officer_id", ctx.config.timezone)
     both = set(cat.names(od)) & set(cat.names(om))
     measures = [m for m in ("cases_received", "cases_returned_first_pass", "cases_completed",

@@ -156,13 +156,15 @@ def duplicate_keys(key: str) -> str:
     return f"select {ident(key)}, count(*) as rows from {BATCH} group by 1 having count(*) > 1 limit 200"
 
 
-def fct_vs_raw_receipts(fct: str, cutoff: str) -> str:
+def fct_vs_raw_receipts(fct: str, cutoff: str, rejected: str | None = None) -> str:
     """Case by case: every raw receipt loaded before the cutoff is in fct_cases with the same
     (first) receipt instant, and every received case in fct_cases has a raw receipt. Later
-    receipts may or may not be in the marts yet (they were built after the cutoff)."""
+    receipts may or may not be in the marts yet (they were built after the cutoff). Receipts
+    staging left out (`rejected`, listed with a reason by the staging gate) do not count."""
+    skip = f" and event_id not in (select event_id from {rejected})" if rejected else ""
     return f"""with r as (
   select case_id, min(occurred_at) as received_at, bool_or(ingested_at < {cutoff}) as loaded_before_cutoff
-    from raw.case_events where event_type = 'case.received' group by case_id)
+    from raw.case_events where event_type = 'case.received'{skip} group by case_id)
 select coalesce(f.case_id, r.case_id) as case_id,
        case when f.case_id is null then 'raw receipt, missing from fct_cases'
             when r.case_id is null then 'in fct_cases without a raw receipt'

@@ -80,22 +80,39 @@ select q.n as quarantined, q.n + l.n + r.n as consumed,
  where q.n > 0 and q.n > {share} * (q.n + l.n + r.n)"""
 
 
+def _per_event(kind, name: str, share: float, what: str, **kwargs) -> list:
+    """A per-event rule as two expectations: any offending event warns (and is listed), a share
+    above `share` of the day's events blocks."""
+    return [
+        expect(kind, name, CRITICAL, f"At most {share:.0%} of today's events break the rule: every {what}.",
+               mostly=1 - share, **kwargs),
+        expect(kind, f"{name}_any", WARNING, f"Every {what}; staging leaves out and lists those that do not.",
+               **kwargs),
+    ]
+
+
 def build(ctx: BuildContext) -> list[SuiteSpec]:
     cfg = ctx.config
     E = gx.expectations
+    share = cfg.per_event_critical_share
+    system_start = DataInterval.for_day(cfg.system_start, cfg.timezone).start
     exps = [
-        expect(E.ExpectColumnValuesToBeInSet, "raw_event_type_known", CRITICAL,
-               "Every event type is one of the contract's ten (schema version 1).",
-               column="event_type", value_set=list(EVENT_TYPES)),
-        expect(E.ExpectColumnValuesToBeInSet, "raw_schema_version_known", CRITICAL,
-               "Every event has a schema version the pipeline understands.",
-               column="schema_version", value_set=list(SCHEMA_VERSIONS)),
-        expect(E.ExpectColumnValuesToBeBetween, "raw_occurred_at_not_in_future", CRITICAL,
-               f"No event occurred after it was loaded (tolerance {cfg.future_tolerance_s} s of clock skew).",
-               column="seconds_ahead_of_ingest", max_value=cfg.future_tolerance_s),
-        expect(E.ExpectColumnValuesToBeBetween, "raw_occurred_at_after_system_start", CRITICAL,
-               f"No event occurred before the system existed ({cfg.system_start}).",
-               column="occurred_at", min_value=DataInterval.for_day(cfg.system_start, cfg.timezone).start),
+        # Per-event defects (one bad event) are warnings: the loader quarantines what it can see
+        # and staging leaves out and lists the rest (stg_motcua__rejected_events). Only a share
+        # above per_event_critical_share (a broken source clock or producer, not one event)
+        # blocks the night for every agency.
+        *_per_event(E.ExpectColumnValuesToBeInSet, "raw_event_type_known", share,
+                    "event type is one of the contract's ten (schema version 1)",
+                    column="event_type", value_set=list(EVENT_TYPES)),
+        *_per_event(E.ExpectColumnValuesToBeInSet, "raw_schema_version_known", share,
+                    "event has a schema version the pipeline understands",
+                    column="schema_version", value_set=list(SCHEMA_VERSIONS)),
+        *_per_event(E.ExpectColumnValuesToBeBetween, "raw_occurred_at_not_in_future", share,
+                    f"event occurred no later than it was loaded (tolerance {cfg.future_tolerance_s} s of clock skew)",
+                    column="seconds_ahead_of_ingest", max_value=cfg.future_tolerance_s),
+        *_per_event(E.ExpectColumnValuesToBeBetween, "raw_occurred_at_after_system_start", share,
+                    f"event occurred after the system existed ({cfg.system_start})",
+                    column="occurred_at", min_value=system_start),
         expect(E.ExpectColumnValuesToNotBeNull, "raw_case_id_present", CRITICAL,
                "Every event names its case.", column="case_id"),
         no_rows("raw_case_events_plausible", WARNING,

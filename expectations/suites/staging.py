@@ -12,6 +12,8 @@ from expectations.suites import BuildContext, SuiteSpec
 
 # The contract name, then the dbt project's model name (dbt_project/models/staging/motcua/).
 STAGING_RELATIONS = ("staging.stg_case_events", "staging.stg_motcua__case_events")
+# Loaded events staging leaves out of the figures, each with its reason (the follow-up list).
+REJECTED_RELATION = "staging.stg_motcua__rejected_events"
 
 
 def staging_relation(ctx: BuildContext) -> str:
@@ -45,10 +47,27 @@ def lifecycle_query(ctx: BuildContext) -> str:
  group by case_id"""
 
 
+def _rejected(ctx: BuildContext) -> list:
+    """The rejected events of the cases touched today: listed (a warning), and not missing."""
+    if not ctx.catalog.has(REJECTED_RELATION):
+        return []
+    return [no_rows("staging_rejected_events", WARNING,
+                    "No event of the cases touched today was left out of the figures; those found were "
+                    f"(reason per event; the full list is {REJECTED_RELATION}), for follow-up with the source.",
+                    f"""select rejection_reason, event_id, case_id, agency_code, event_type, occurred_at,
+       kafka_topic, kafka_partition, kafka_offset
+  from {REJECTED_RELATION}
+ where case_id = any(array({touched_cases(ctx)}))
+ order by rejection_reason, case_id, event_id
+ limit 200""")]
+
+
 def build(ctx: BuildContext) -> list[SuiteSpec]:
     E = gx.expectations
     share = ctx.config.lifecycle_critical_share
     stg = staging_relation(ctx)
+    rejected = (f"\n   and e.event_id not in (select event_id from {REJECTED_RELATION})"
+                if ctx.catalog.has(REJECTED_RELATION) else "")
     events = [
         expect(E.ExpectColumnValuesToBeUnique, "staging_event_id_unique", CRITICAL,
                "Each event appears once in staging (no duplicate slipped past the loader or a join).",
@@ -57,12 +76,21 @@ def build(ctx: BuildContext) -> list[SuiteSpec]:
                  f"Every staged event has {col}.", column=col)
           for col in ("event_id", "event_type", "case_id", "agency_code", "occurred_at")],
         no_rows("staging_complete_vs_raw", CRITICAL,
-                "Every raw event of the cases touched today reached staging.",
+                "Every raw event of the cases touched today reached staging or is listed as rejected.",
                 f"""select e.event_id, e.case_id, e.event_type
   from raw.case_events e
  where e.case_id = any(array({touched_cases(ctx)}))
-   and e.event_id not in (select event_id from {BATCH})
+   and e.event_id not in (select event_id from {BATCH}){rejected}
  limit 200"""),
+        # A receipt or a result without an officer counts for the agency and for no officer.
+        no_rows("staging_events_attributed", WARNING,
+                "Every receipt, return and result names its officer; those listed count for their agency "
+                "only (unattributed), for follow-up with the source.",
+                f"""select event_id, case_id, agency_code, event_type, occurred_at from {BATCH}
+ where officer_id is null and event_type in ('case.received', 'case.returned', 'case.completed')
+ order by case_id, occurred_at
+ limit 200"""),
+        *_rejected(ctx),
     ]
     lifecycle = [
         expect(E.ExpectColumnPairValuesAToBeGreaterThanB, "staging_completed_not_before_received", CRITICAL,

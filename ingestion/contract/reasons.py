@@ -20,11 +20,17 @@ Every rejected value gets exactly one class: the first problem met in this fixed
    11. invalid_value               `event_id` is not a uuid
    12. timestamp_without_offset / invalid_timestamp for `occurred_at`
    13. per type: `data.due_at` / `data.new_due_at` as in 12, then invalid_value for
-       `data.applicant.id_number`, wrong_type for a non-integral `data.score`
+       `data.applicant.id_number`, wrong_type for a non-integral `data.score` (judged on the
+       exact decimal literal: 4.0, 4e0 and 5.000 are integers, 4.99999999999999999999 is not)
    14. future_timestamp            occurred_at > now + future_tolerance
+   15. before_system_start         occurred_at earlier than the system start (not_before)
+   16. number_out_of_range         a number anywhere (unknown fields included) that PostgreSQL's
+                                   jsonb cannot store, e.g. 1e999999
 
-`event_id_conflict` is never produced by validate(): the loader uses it when an event_id that is
-already loaded arrives again with different content.
+`event_id_conflict` and `database_rejected` are never produced by validate(): the loader uses the
+first when an event_id that is already loaded arrives again with different content, the second
+for a message PostgreSQL still refuses when written on its own (a safety net: every refusal
+known is decided by validate() first).
 """
 from __future__ import annotations
 
@@ -44,9 +50,12 @@ INVALID_VALUE = "invalid_value"
 TIMESTAMP_WITHOUT_OFFSET = "timestamp_without_offset"
 INVALID_TIMESTAMP = "invalid_timestamp"
 FUTURE_TIMESTAMP = "future_timestamp"
+BEFORE_SYSTEM_START = "before_system_start"
+NUMBER_OUT_OF_RANGE = "number_out_of_range"
 EVENT_ID_CONFLICT = "event_id_conflict"
+DATABASE_REJECTED = "database_rejected"
 
-# One line each; the order is the check order above (event_id_conflict last: loader only).
+# One line each; the order is the check order above (the loader's own two last).
 DESCRIPTIONS: MappingProxyType[str, str] = MappingProxyType({
     EMPTY_VALUE: "The message value is null (a tombstone) or zero bytes long.",
     TOO_LARGE: "The value is longer than max_bytes; rejected before parsing.",
@@ -64,7 +73,12 @@ DESCRIPTIONS: MappingProxyType[str, str] = MappingProxyType({
     INVALID_TIMESTAMP: "A timestamp is not RFC 3339, is impossible (2026-02-30), or has an offset "
                        "beyond +-15:59 (PostgreSQL cannot cast it).",
     FUTURE_TIMESTAMP: "occurred_at is later than the validation time plus the tolerance.",
+    BEFORE_SYSTEM_START: "occurred_at is earlier than the system start (default 2018-01-01, "
+                         "Asia/Ho_Chi_Minh; MOTCUA_GX_SYSTEM_START).",
+    NUMBER_OUT_OF_RANGE: "A number (anywhere, unknown fields included) is beyond what PostgreSQL "
+                         "numeric stores: 131072 digits before the point, 16383 after.",
     EVENT_ID_CONFLICT: "Loader only: an already-loaded event_id arrived with different content.",
+    DATABASE_REJECTED: "Loader only: PostgreSQL refused the message when written on its own.",
 })
 
 REASONS: tuple[str, ...] = tuple(DESCRIPTIONS)

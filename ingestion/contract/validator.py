@@ -9,13 +9,15 @@ documented once, in reasons.py; validate() below follows it line by line.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
+from decimal import Decimal, InvalidOperation
 
 import msgspec
 
 from ingestion.contract import reasons as R
 from ingestion.contract.diagnose import UUID_LOWER, diagnose, event_id_of
-from ingestion.contract.model import DECODER, CaseEvent
+from ingestion.contract.model import DECODER, CaseEvent, Rated
+from ingestion.contract.numbers import out_of_range_number
 from ingestion.contract.results import NaiveDatetimeError, Rejection, ValidEvent
 from ingestion.contract.timestamps import TimestampError, decode_timestamp
 
@@ -24,6 +26,22 @@ _BACKSLASH = 0x5C  # an int: `int in bytes` is a memchr, ten times faster than `
 _match_uuid = UUID_LOWER.match
 _decode = DECODER.decode
 
+# The day the one-stop-shop system started (Decree 61/2018), at midnight in Viet Nam. No event
+# predates it: an earlier occurred_at is a source clock or data-entry defect, decided here.
+SYSTEM_START = datetime(2017, 12, 31, 17, 0, tzinfo=timezone.utc)
+
+
+class _RawScore(msgspec.Struct):
+    score: msgspec.Raw
+
+
+class _RawRated(msgspec.Struct):
+    data: _RawScore
+
+
+# The score's literal exactly as sent: a float cannot tell 4.99999999999999999999 from 5.
+_decode_raw_score = msgspec.json.Decoder(_RawRated).decode
+
 
 def validate(
     value: bytes | None,
@@ -31,12 +49,14 @@ def validate(
     now: datetime,
     future_tolerance: timedelta = timedelta(hours=1),
     max_bytes: int = 1_000_000,
+    not_before: datetime = SYSTEM_START,
 ) -> ValidEvent | Rejection:
     """Check one message value (bytes) against the contract (schema_version 1).
 
     `now` (timezone-aware) is the validation time: occurred_at may be at most
     `future_tolerance` later. Pass the same `now` object for a whole poll batch: the
-    comparison limit is cached per (now, tolerance, offset). Never raises for any bytes value;
+    comparison limit is cached per (now, tolerance, offset). occurred_at earlier than
+    `not_before` (the system start) is rejected too. Never raises for any bytes value;
     raises NaiveDatetimeError for a naive `now`.
     """
     if now.tzinfo is None:
@@ -77,10 +97,23 @@ def validate(
     if problem is not None:
         reason, path, message = problem
         return Rejection(reason, f"`{path}`: {message}", event_id)
+    if type(event) is Rated:
+        problem = _score_problem(value)
+        if problem is not None:
+            return Rejection(R.WRONG_TYPE, problem, event_id)
     if occurred_at > _limit(now, future_tolerance, occurred_at.tzinfo):  # type: ignore[arg-type]
         return Rejection(R.FUTURE_TIMESTAMP,
                          f"`$.occurred_at` {occurred_at.isoformat()} is later than now "
                          f"({now.isoformat()}) + {future_tolerance}", event_id)
+    if occurred_at < not_before:
+        return Rejection(R.BEFORE_SYSTEM_START,
+                         f"`$.occurred_at` {occurred_at.isoformat()} is earlier than the system start "
+                         f"{not_before.isoformat()}", event_id)
+    huge = out_of_range_number(value)
+    if huge is not None:
+        return Rejection(R.NUMBER_OUT_OF_RANGE,
+                         f"the number {huge[:40]}{'...' if len(huge) > 40 else ''} is beyond what PostgreSQL "
+                         "numeric stores (131072 digits before the point, 16383 after)", event_id)
     return ValidEvent(event_id, event.EVENT_TYPE, 1, event.case_id, event.agency_code,
                       event.officer_id, occurred_at)  # type: ignore[attr-defined]
 
@@ -101,6 +134,19 @@ def _limit(now: datetime, tolerance: timedelta, tz: tzinfo) -> datetime:
         _LIMITS.clear()
     _LIMITS[id(tz)] = (tz, now, tolerance, local)
     return local
+
+
+def _score_problem(value: bytes) -> str | None:
+    """The float check passed; decide integrality on the exact decimal literal."""
+    literal = bytes(_decode_raw_score(value).data.score)
+    try:
+        exact = Decimal(literal.decode())
+        integral = exact == exact.to_integral_value()
+    except (InvalidOperation, ValueError):  # an exponent beyond Decimal's context
+        integral = False
+    if integral:
+        return None
+    return f"`$.data.score`: Expected an integer, got {literal[:40].decode()}"
 
 
 def _has_nul_escape(value: bytes) -> bool:

@@ -23,6 +23,7 @@ from kafka import KafkaProducer
 from kafka.partitioner.default import murmur2
 
 from ingestion.generator.message import Message
+from ingestion.kafka_client import security_config
 
 # The broker accepts message.max.bytes=2097152; too_large messages are at most ~1.5 MB.
 MAX_REQUEST_SIZE = 2_000_000
@@ -49,6 +50,7 @@ def make_producer(bootstrap_servers: str, **overrides) -> KafkaProducer:
         bootstrap_servers=bootstrap_servers, client_id="motcua-generator", acks="all",
         linger_ms=50, batch_size=1_048_576, max_request_size=MAX_REQUEST_SIZE,
         compression_type=None, metrics_enabled=False,
+        **security_config("producer"),   # SASL/SCRAM as motcua-producer when the broker requires it
     )
     config.update(overrides)
     return KafkaProducer(**config)

@@ -53,7 +53,7 @@ begin
   for r in select c.relname, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace
             where n.nspname = 'audit' and c.relkind in ('r', 'v', 'm', 'p')
               and c.relname in ('case_event_lineage', 'orphan_case_events', 'kpi_case_membership',
-                                'dbt_incremental_watermark')
+                                'case_applicants', 'dbt_incremental_watermark')
   loop
     execute format(case when r.relkind = 'v' then 'drop view audit.%I cascade'
                         when r.relkind = 'm' then 'drop materialized view audit.%I cascade'

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ingestion.settings import PROJECT_ROOT, load_local_secrets
+from ingestion.settings import DBT_SECRETS, PROJECT_ROOT, load_local_secrets
 
 DBT_PROJECT = PROJECT_ROOT / "dbt_project"
 DBT = Path(sys.executable).with_name("dbt")
@@ -21,7 +21,7 @@ class DbtFailed(AssertionError):
 
 
 def dbt_env(dbname: str) -> dict[str, str]:
-    load_local_secrets()  # MOTCUA_TRANSFORM_PASSWORD and MOTCUA_PII_HMAC_KEY for local runs
+    load_local_secrets(*DBT_SECRETS)  # MOTCUA_TRANSFORM_PASSWORD and MOTCUA_PII_HMAC_KEY for local runs
     env = dict(os.environ)
     env.update(PGDATABASE=dbname, DO_NOT_TRACK="1", DBT_SEND_ANONYMOUS_USAGE_STATS="false",
                MOTCUA_BUILD_SCHEMA=BUILD_SCHEMA)
@@ -29,7 +29,7 @@ def dbt_env(dbname: str) -> dict[str, str]:
 
 
 def run_dbt(dbname: str, *args: str, target_path: Path, as_of: str | None = None,
-            extra_vars: dict | None = None, timeout: int = 600) -> str:
+            extra_vars: dict | None = None, timeout: int = 600, env_overrides: dict[str, str] | None = None) -> str:
     """`dbt <args>` on `dbname`; target_path keeps parallel test runs apart (and partial parsing)."""
     variables = dict(extra_vars or {})
     cmd = [str(DBT), *args, "--profiles-dir", str(DBT_PROJECT), "--project-dir", str(DBT_PROJECT),
@@ -39,6 +39,7 @@ def run_dbt(dbname: str, *args: str, target_path: Path, as_of: str | None = None
     env = dbt_env(dbname)
     if as_of:  # through the environment: a changed --vars would defeat partial parsing
         env["MOTCUA_AS_OF"] = as_of
+    env.update(env_overrides or {})
     proc = subprocess.run(cmd, cwd=DBT_PROJECT, env=env, capture_output=True, text=True,
                           timeout=timeout)
     if proc.returncode != 0:

@@ -29,7 +29,7 @@ def test_rate_above_one_blocks(good_db, gate_config):
     assert by_name["kpi_officer_monthly_on_time_rate_in_0_1"].details == [1.5]
     # SKHDT-CB2 completed 3 cases on each of the 13 working days of March up to the 18th.
     assert by_name["kpi_officer_monthly_on_time_rate_is_cases_completed_on_time_over_cases_completed"].details == [
-        {"officer_id": "SKHDT-CB2", "month": "2026-03-01", "numerator": 39, "denominator": 39, "rate": 1.5}]
+        {"officer_id": "SKHDT-CB2", "agency_code": "SKHDT", "month": "2026-03-01", "numerator": 39, "denominator": 39, "rate": 1.5}]
 
 
 def test_marts_are_judged_in_the_build_schema(pg_db, gate_config):

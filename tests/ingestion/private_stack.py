@@ -64,7 +64,8 @@ class PrivateStack:
         shutil.rmtree(self.state_dir, ignore_errors=True)
 
 
-def start_private_stack(pg_port: int | None = None, kafka_port: int | None = None) -> PrivateStack:
+def start_private_stack(pg_port: int | None = None, kafka_port: int | None = None,
+                        extra_env: dict[str, str] | None = None) -> PrivateStack:
     # Ports overridable so two checkouts can run their fault tests side by side on one machine.
     pg_port = pg_port or int(os.environ.get("MOTCUA_PRIVATE_PGPORT", "25532"))
     kafka_port = kafka_port or int(os.environ.get("MOTCUA_PRIVATE_KAFKA_PORT", "19192"))
@@ -79,6 +80,7 @@ def start_private_stack(pg_port: int | None = None, kafka_port: int | None = Non
         KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{kafka_port}", KAFKA_LIBS=str(shared_libs),
         PYTHONPATH=str(ROOT),
     )
+    env.update(extra_env or {})   # e.g. MOTCUA_KAFKA_SASL=1
     stack = PrivateStack(state, env)
     try:
         stack.service("postgres.sh", "up")

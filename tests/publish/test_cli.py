@@ -85,7 +85,7 @@ def one_line(result: subprocess.CompletedProcess) -> str:
 
 
 def test_show_as_the_bi_role_is_one_line_saying_what_to_do(pg_db, env_for):
-    load_local_secrets()
+    load_local_secrets("MOTCUA_BI_PASSWORD")
     env = env_for(PGUSER="motcua_bi", PGPASSWORD=os.environ["MOTCUA_BI_PASSWORD"])
     result = cli(env, "show")
     assert result.returncode == 2

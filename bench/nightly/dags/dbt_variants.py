@@ -36,9 +36,9 @@ if os.environ.get("BENCH_WITH_COSMOS") == "1":
     from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import InvocationMode, LoadMode, TestBehavior
 
-    from ingestion.settings import load_local_secrets
+    from ingestion.settings import DBT_SECRETS, load_local_secrets
 
-    load_local_secrets()
+    load_local_secrets(*DBT_SECRETS)
     secrets = {k: v for k, v in os.environ.items() if k.startswith(("MOTCUA_", "PG", "DBT_", "DO_NOT_TRACK"))}
 
     @dag(dag_id="bench_dbt_cosmos", schedule=None, start_date=START, catchup=False)

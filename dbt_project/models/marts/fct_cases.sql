@@ -1,4 +1,7 @@
+{#- applicant_id_hash left the marts (lineage.case_applicants): the pre-hook drops it from a table
+    built before, so the next incremental run does not stop on on_schema_change='fail'. -#}
 {{ config(
+    pre_hook=['alter table if exists {{ this }} drop column if exists applicant_id_hash'],
     post_hook=['{{ analyze_if_new() }}'],
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -11,7 +14,8 @@
 ) }}
 {#- (The contract's primary key on case_id gives the unique index.)
     One row per received case. Incremental: int_case_events_scoped holds only the affected
-    cases' events, so this recomputes exactly those cases and replaces them by case_id. -#}
+    cases' events, so this recomputes exactly those cases and replaces them by case_id.
+    No applicant pseudonym here: BI reads this table; lineage.case_applicants holds it. -#}
 
 with
 
@@ -62,7 +66,6 @@ final as (
         rated_at,
         complaint_count::int as complaint_count,
         sla_policy,
-        applicant_id_hash,
         event_count::int as event_count,
         last_event_at,
         last_ingested_at,

@@ -28,12 +28,12 @@ def test_the_building_blocks_are_valid():
     assert isinstance(validate(HEAD + GOOD_TAIL, now=NOW), ValidEvent)
 
 
-def test_reasons_are_the_documented_fifteen_each_with_a_one_line_description():
+def test_reasons_are_the_documented_eighteen_each_with_a_one_line_description():
     assert REASONS == (
         "empty_value", "too_large", "nul_character", "invalid_utf8", "invalid_json", "not_an_object",
         "unsupported_schema_version", "unknown_event_type", "missing_field", "wrong_type",
         "invalid_value", "timestamp_without_offset", "invalid_timestamp", "future_timestamp",
-        "event_id_conflict")
+        "before_system_start", "number_out_of_range", "event_id_conflict", "database_rejected")
     for reason in REASONS:
         assert REASON_DESCRIPTIONS[reason] and "\n" not in REASON_DESCRIPTIONS[reason]
     assert R.EVENT_ID_CONFLICT == "event_id_conflict"
