@@ -23,8 +23,9 @@ ID_NUMBER = "079123456789"
 KEY_A = "first-key-0123456789abcdef"
 KEY_B = "second-key-fedcba9876543210"
 LABEL = b"motcua-pii-hmac-key-fingerprint-v1"   # the fixed label of migration 030
-# staging + the audit view only: the key check runs on every invocation (on-run-start)
-VIEWS = ("run", "--select", "stg_motcua__case_events", "case_applicants")
+# staging (with the checked events it reads) + the lineage view only: the key check runs on every
+# invocation (on-run-start)
+VIEWS = ("run", "--select", "stg_motcua__case_events_checked", "stg_motcua__case_events", "case_applicants")
 
 
 def fingerprint(key: str) -> str:
