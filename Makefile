@@ -19,6 +19,7 @@ up: setup  ## start PostgreSQL and Kafka on 127.0.0.1 (idempotent)
 	bash services/postgres.sh up
 	bash services/kafka.sh up
 	$(PY) -m ingestion.cli migrate
+	bash services/seal-history.sh
 	$(PY) -m ingestion.cli topic
 
 down:  ## stop Kafka and PostgreSQL

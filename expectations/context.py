@@ -70,7 +70,7 @@ class UpdateDataDocsOnceAction(UpdateDataDocsAction):
                 for rid in ids}
 
 
-def sqlalchemy_url(role: str = "transform", dbname: str | None = None) -> str:
+def sqlalchemy_url(role: str = "gate", dbname: str | None = None) -> str:
     """The libpq settings of `ingestion.db.conninfo` as an SQLAlchemy URL (psycopg2 driver)."""
     params = psycopg.conninfo.conninfo_to_dict(db.conninfo(role, dbname))
     return sa.URL.create(

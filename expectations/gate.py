@@ -3,6 +3,11 @@
 The gate passes when no critical expectation failed. Warnings are recorded and reported but do
 not block. Every evaluated expectation is written to quality.validation_results, and Data Docs
 are rebuilt. Publication is a separate step that reads the verdict (quality.gate_runs).
+
+The gate runs as motcua_gate, a role that builds nothing: it reads what it validates and writes
+only quality.*. A marts verdict names the dbt build it judged (lineage.dbt_build_runs), and only
+when that build completed and no other build started while the gate ran: publish copies exactly
+the build a passing verdict was about.
 """
 from __future__ import annotations
 
@@ -42,8 +47,15 @@ def _missing_outcome(spec: SuiteSpec, missing: list[str]) -> Outcome:
         suite=spec.name, expectation=f"{spec.name.replace('.', '_')}_relations_exist",
         expectation_type="relation_exists", severity="critical", success=False,
         observed_value={"missing": missing},
-        description=f"The relations {spec.name} validates exist and are readable by motcua_transform.",
+        description=f"The relations {spec.name} validates exist and are readable by motcua_gate.",
     )
+
+
+def _judged_build(conn, build_schema: str) -> str | None:
+    from publish.builds import completed_build
+
+    build = completed_build(conn, build_schema)
+    return build.invocation_id if build else None
 
 
 def run_gate(layer: str, day: date | str, *, dbname: str | None = None,
@@ -59,7 +71,8 @@ def run_gate(layer: str, day: date | str, *, dbname: str | None = None,
     from expectations import store
     started = gxc.utcnow()
     run_id = str(uuid.uuid4())
-    with db.connect("transform", dbname, autocommit=True) as conn:
+    with db.connect("gate", dbname, autocommit=True) as conn:
+        judged = _judged_build(conn, cfg.marts_schema) if "marts" in layers else None
         catalog = Catalog.load(conn, ("raw", "staging", cfg.marts_schema))
         specs = build_specs(layer, interval, catalog, cfg)
         runnable, outcomes = [], []
@@ -73,7 +86,7 @@ def run_gate(layer: str, day: date | str, *, dbname: str | None = None,
             gxc.prune_old_results(cfg)
             context = gxc.make_context(cfg)
             checkpoint = gxc.run_checkpoint(
-                context, runnable, gxc.sqlalchemy_url("transform", dbname),
+                context, runnable, gxc.sqlalchemy_url("gate", dbname),
                 name=f"motcua_gate_{layer}", run_name=f"{layer}-{interval.day.isoformat()}", run_time=started,
             )
             for result_id, suite_result in checkpoint.run_results.items():
@@ -82,6 +95,8 @@ def run_gate(layer: str, day: date | str, *, dbname: str | None = None,
             run_id=run_id, layer=layer, day=interval.day, interval_start=interval.start,
             interval_end=interval.end, started_at=started, finished_at=gxc.utcnow(), outcomes=outcomes,
             data_docs_index=gxc.index_url(cfg) if runnable else None,
+            # a build that started meanwhile may have changed tables under the checks: judged nothing
+            dbt_invocation_id=judged if judged and judged == _judged_build(conn, cfg.marts_schema) else None,
         )
         store.save(conn, result, {"layers": list(layers), **cfg.as_json()}, gx.__version__)
     return result

@@ -53,6 +53,7 @@ class GateResult:
     finished_at: datetime
     outcomes: list[Outcome] = field(default_factory=list)
     data_docs_index: str | None = None
+    dbt_invocation_id: str | None = None   # the completed dbt build a marts verdict judged
 
     @property
     def critical_failures(self) -> list[Outcome]:
@@ -81,6 +82,8 @@ class GateResult:
             f"({len(self.outcomes)} expectations, {len(self.critical_failures)} critical failed, "
             f"{len(self.warnings)} warnings, {secs:.1f} s) run_id={self.run_id}"
         ]
+        if self.layer in ("marts", "all"):
+            lines.append(f"judged dbt build: {self.dbt_invocation_id or 'none complete (this verdict publishes nothing)'}")
         for title, items in (("CRITICAL (blocks publication)", self.critical_failures),
                              ("WARNING (recorded, not blocking)", self.warnings)):
             if items:

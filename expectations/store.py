@@ -27,12 +27,12 @@ def save(conn: psycopg.Connection, result: GateResult, config: dict, gx_version:
             conn.execute(
                 """insert into quality.gate_runs (run_id, layer, local_date, data_interval_start,
                        data_interval_end, started_at, finished_at, passed, evaluated, critical_failures,
-                       warnings, data_docs_url, gx_version, config)
-                   values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                       warnings, data_docs_url, gx_version, config, dbt_invocation_id)
+                   values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
                 (result.run_id, result.layer, result.day, result.interval_start, result.interval_end,
                  result.started_at, result.finished_at, result.passed, len(result.outcomes),
                  len(result.critical_failures), len(result.warnings), result.data_docs_index,
-                 gx_version, _json(config)),
+                 gx_version, _json(config), result.dbt_invocation_id),
             )
             with conn.cursor() as cur:
                 cur.executemany(
@@ -48,5 +48,5 @@ def save(conn: psycopg.Connection, result: GateResult, config: dict, gx_version:
     except psycopg.Error as exc:
         raise HistoryStoreError(
             f"cannot write quality.* history: {exc}".strip()
-            + "\nHas migration 004_quality.sql been applied? (python -m ingestion.cli migrate)"
+            + "\nAre the migrations applied (motcua ingest migrate), and does the gate run as motcua_gate?"
         ) from exc

@@ -16,7 +16,7 @@ import psycopg
 from ingestion import migrations
 from ingestion.settings import local_secret, role_password_var
 
-ROLES = ("owner", "ingest", "transform", "bi", "auditor")
+ROLES = ("owner", "ingest", "transform", "gate", "bi", "auditor")
 
 
 class DatabaseConfigError(RuntimeError):

@@ -7,7 +7,7 @@ The database keeps only the key's fingerprint (HMAC-SHA256 of a fixed label unde
 recorded by the first dbt run; dbt refuses to run with any other key. Rotating records the new
 fingerprint (as motcua_owner) and the rotation itself; the next dbt run then stores the new key,
 and every hash is recomputed with it: applicant hashes are computed by views (staging,
-intermediate, audit.case_applicants) from the raw layer, no table keeps one.
+intermediate, lineage.case_applicants) from the raw layer, no table keeps one.
 Exit codes: 0 ok; 1 status: the key does not match; 2 configuration or database unreachable.
 """
 from __future__ import annotations

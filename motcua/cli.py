@@ -25,6 +25,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "psql": ("motcua.psql:main", "psql as a project role (bi, auditor, transform, ingest, owner)"),
     "docs": ("motcua.docs:main", "dbt docs of the published marts: build, serve"),
     "pii": ("ingestion.pii:main", "the personal-data hashing key: status, rotate-key"),
+    "audit": ("publish.audit_cli:main", "publication history: verify-history (hash chain, seal)"),
+    "security": ("publish.security_cli:main", "who may do what: roles (privilege table from the database)"),
 }
 
 

@@ -1,6 +1,6 @@
 """`motcua docs build|serve`: the dbt documentation of what BI and auditors read.
 
-The docs describe the published relations (`marts.*`, `audit.kpi_case_membership`), not the
+The docs describe the published relations (`marts.*`, `lineage.kpi_case_membership`), not the
 build schema dbt writes into: dbt parses the project with the var `docs_published_schemas`, which
 makes `generate_schema_name` name each built model's published schema, and reads the catalog
 (column types, row counts) from the published tables. They are written as one static page,

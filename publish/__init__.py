@@ -9,9 +9,10 @@ from publish.config import PublishConfig
 from publish.errors import (
     DataGateBlocked, GateNotPassed, NightlyError, PermanentFailure, PublishError, TransientFailure,
 )
+from publish.builds import BuildNotComplete
 from publish.publisher import PublishRequest, PublishResult, publish
 
 __all__ = [
-    "DataGateBlocked", "GateNotPassed", "NightlyError", "PermanentFailure", "PublishConfig", "PublishError",
+    "BuildNotComplete", "DataGateBlocked", "GateNotPassed", "NightlyError", "PermanentFailure", "PublishConfig", "PublishError",
     "PublishRequest", "PublishResult", "TransientFailure", "publish",
 ]

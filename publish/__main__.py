@@ -1,11 +1,12 @@
 """python -m publish: publish a gated build by hand, or list what was published.
 
-  python -m publish run --date 2026-03-02     # the night's build, if its marts gate passed after it
+  python -m publish run --date 2026-03-02     # the night's build, if it completed and its marts gate passed on it
   python -m publish show [--at 2026-03-03T08:00+07:00]
 
-Exit status: 0 published / listed; 3 no passing marts gate covers the build; 2 bad usage,
-configuration, database unreachable or refused, or a build problem. The nightly DAG calls the
-same code (publish.publish).
+Exit status: 0 published / listed; 3 blocked: the build did not complete (killed, failed, a full
+rebuild left unfinished; lineage.dbt_build_runs) or no passing marts verdict judged this very
+build; 2 bad usage, configuration, database unreachable or refused, or a build problem. The
+nightly DAG calls the same code (publish.publish).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ PROG = "python -m publish"
 
 def cmd_run(args) -> int:
     from publish import PublishConfig, PublishRequest, publish
+    from publish.builds import BuildNotComplete
     from publish.errors import DataGateBlocked, NightlyError
     from publish.provenance import git_commit, read_run_results
     from publish.steps import dbt_target_path
@@ -42,9 +44,10 @@ def cmd_run(args) -> int:
     try:
         result = publish(request, config=PublishConfig.from_env(), full=args.full)
     except DataGateBlocked as exc:
-        raise MotcuaError(f"not published: {exc}", exit_code=EXIT_BLOCKED,
-                          hint="run the marts gate on this build first ('motcua gate gate --layer marts --date …')"
-                          ) from None
+        # an incomplete build's message already says what to run; a verdict's lacks the gate command
+        hint = "" if isinstance(exc, BuildNotComplete) else (
+            "run the marts gate on this build first ('motcua gate gate --layer marts --date …')")
+        raise MotcuaError(f"not published: {exc}", exit_code=EXIT_BLOCKED, hint=hint) from None
     except (NightlyError, ValueError) as exc:
         cause = translate(exc.__cause__) if exc.__cause__ is not None else None
         if cause is not None:  # e.g. PostgreSQL unreachable: say so, with what to do

@@ -23,7 +23,8 @@ class Destination:
 MARTS = Destination(PUBLISHED_SCHEMA, READER_ROLES)
 # Which case counts in which KPI row: published beside the figures it explains, so an auditor's
 # trace always matches the published KPI values (not a newer build the gate blocked).
-AUDIT_TABLES = {"kpi_case_membership": Destination("audit", ("motcua_auditor",))}
+# Schema lineage (not audit: only the history's owner creates objects in audit).
+AUDIT_TABLES = {"kpi_case_membership": Destination("lineage", ("motcua_auditor",))}
 
 
 def destination(name: str) -> Destination:

@@ -2,7 +2,9 @@
 
 Order inside the transaction (all or nothing):
   1. an advisory lock (one publisher at a time), a bounded lock wait (BI queries hold share locks);
-  2. the marts gate verdict for the night must be a pass, newer than the build (when known);
+  2. the build must have completed (lineage.dbt_build_runs: not killed, not failed, no full rebuild
+     left unfinished), and the latest marts verdict for the night must be a pass that evaluated
+     expectations on that same dbt invocation (publish/builds.py);
   3. the tables in the build schema are discovered (contract tables required);
   4. the scope is read from dbt's publish queue: every row, or the rows of the cases the builds
      since the last publication recomputed and the KPI rows they count in (publish/scope.py);
@@ -23,6 +25,7 @@ import psycopg
 from ingestion import db
 from publish import history, swap
 from publish import scope as scope_mod
+from publish.builds import BuildRun, require_complete_build
 from publish.catalog import discover
 from publish.config import PUBLISHED_SCHEMA, PublishConfig, manifest_grains
 from publish.errors import GateNotPassed, TransientFailure
@@ -40,8 +43,8 @@ class PublishRequest:
     interval_start: datetime
     interval_end: datetime
     git_commit: str | None = None
-    dbt_invocation_id: str | None = None
-    built_at: datetime | None = None          # dbt's run_results generated_at: the gate must be newer
+    dbt_invocation_id: str | None = None      # informative: the publication records the build found in the database
+    built_at: datetime | None = None          # informative (run_results generated_at); see publish/builds.py
     gate_summary: dict = field(default_factory=dict)
 
 
@@ -73,24 +76,30 @@ class PublishResult:
         return "\n".join(parts)
 
 
-def check_gate(conn: psycopg.Connection, local_date: date, built_at: datetime | None) -> dict:
-    """The latest marts verdict for the night (quality.gate_runs, written by the GX gate)."""
+def check_gate(conn: psycopg.Connection, local_date: date, build: BuildRun) -> dict:
+    """The latest marts verdict for the night (quality.gate_runs, written by motcua_gate) must be a
+    pass that evaluated expectations on this very build."""
     row = conn.execute(
-        """select run_id::text, passed, finished_at from quality.gate_runs
+        """select run_id::text, passed, finished_at, evaluated, dbt_invocation_id from quality.gate_runs
             where layer in ('marts', 'all') and local_date = %s
             order by finished_at desc limit 1""",
         (local_date,),
     ).fetchone()
     if row is None:
-        raise GateNotPassed(f"no marts gate run for {local_date}: run `python -m expectations gate --layer marts "
+        raise GateNotPassed(f"no marts gate run for {local_date}: run `motcua gate gate --layer marts "
                             f"--date {local_date}` first")
-    run_id, passed, finished_at = row
+    run_id, passed, finished_at, evaluated, invocation = row
     if not passed:
         raise GateNotPassed(f"the latest marts gate run for {local_date} ({run_id}) blocked publication")
-    if built_at is not None and finished_at < built_at:
-        raise GateNotPassed(f"the latest marts gate run for {local_date} ({run_id}, {finished_at.isoformat()}) "
-                            f"is older than the build ({built_at.isoformat()}): validate the new build first")
-    return {"run_id": run_id, "passed": passed, "finished_at": finished_at.isoformat()}
+    if not evaluated:
+        raise GateNotPassed(f"the latest marts gate run for {local_date} ({run_id}) evaluated no expectation: "
+                            "a verdict on nothing does not publish")
+    if invocation != build.invocation_id:
+        judged = f"dbt build {invocation}" if invocation else "no recorded dbt build"
+        raise GateNotPassed(f"the latest marts gate run for {local_date} ({run_id}) judged {judged}, not the "
+                            f"build to publish ({build.invocation_id}): run the marts gate on this build")
+    return {"run_id": run_id, "passed": passed, "finished_at": finished_at.isoformat(), "evaluated": evaluated,
+            "dbt_invocation_id": invocation}
 
 
 def publish(request: PublishRequest, *, dbname: str | None = None, config: PublishConfig | None = None,
@@ -116,7 +125,8 @@ def _publish(conn: psycopg.Connection, req: PublishRequest, cfg: PublishConfig, 
         # which PostgreSQL's default cost of a random read (tuned for spinning disks) hides.
         conn.execute("set local random_page_cost = 1.1")
         conn.execute("select pg_advisory_xact_lock(%s)", (LOCK_KEY,))
-        gate = check_gate(conn, req.local_date, req.built_at) if require_gate else None
+        build = require_complete_build(conn, cfg.build_schema)
+        gate = check_gate(conn, req.local_date, build) if require_gate else None
         specs = discover(conn, cfg.build_schema, manifest_grains(cfg.manifest_path))
         newest = history.newest_swapped_interval_end(conn)
         swapped = newest is None or req.interval_end >= newest
@@ -143,9 +153,10 @@ def _publish(conn: psycopg.Connection, req: PublishRequest, cfg: PublishConfig, 
         if gate is not None:
             summary.setdefault("marts_verdict", gate)
         summary["scope"] = scope.as_json()
+        summary["build"] = build.as_json()
         publication_id, published_at = history.record_publication(
             conn, run_id=req.run_id, local_date=req.local_date, interval_start=req.interval_start,
-            interval_end=req.interval_end, git_commit=req.git_commit, dbt_invocation_id=req.dbt_invocation_id,
+            interval_end=req.interval_end, git_commit=req.git_commit, dbt_invocation_id=build.invocation_id,
             build_schema=cfg.build_schema, swapped=swapped, gate_summary=summary, tables=tables,
         )
     if cfg.in_place:

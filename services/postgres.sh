@@ -45,7 +45,7 @@ secrets() {
   # Line by line: services/kafka.sh may have written its own passwords into the file first.
   touch "$SECRETS"; chmod 600 "$SECRETS"
   local var generated=0
-  for r in OWNER INGEST TRANSFORM BI AUDITOR; do
+  for r in OWNER INGEST TRANSFORM GATE BI AUDITOR; do
     var="MOTCUA_${r}_PASSWORD"
     grep -q "^$var=" "$SECRETS" || { echo "$var=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')" >> "$SECRETS"; generated=1; }
   done
@@ -81,6 +81,9 @@ do \$\$ begin
   if not exists (select from pg_roles where rolname = 'motcua_owner') then create role motcua_owner login; end if;
   if not exists (select from pg_roles where rolname = 'motcua_ingest') then create role motcua_ingest login; end if;
   if not exists (select from pg_roles where rolname = 'motcua_transform') then create role motcua_transform login; end if;
+  if not exists (select from pg_roles where rolname = 'motcua_gate') then create role motcua_gate login; end if;
+  -- owns the publication history once sealed (services/seal-history.sh); no one logs in as it
+  if not exists (select from pg_roles where rolname = 'motcua_history') then create role motcua_history nologin; end if;
   if not exists (select from pg_roles where rolname = 'motcua_bi') then create role motcua_bi login; end if;
   if not exists (select from pg_roles where rolname = 'motcua_auditor') then create role motcua_auditor login; end if;
 end \$\$;
@@ -88,6 +91,7 @@ alter role motcua_owner password '${MOTCUA_OWNER_PASSWORD}' createdb;
 grant pg_signal_backend to motcua_owner;  -- lets the admin drop a database with (force)
 alter role motcua_ingest password '${MOTCUA_INGEST_PASSWORD}';
 alter role motcua_transform password '${MOTCUA_TRANSFORM_PASSWORD}';
+alter role motcua_gate password '${MOTCUA_GATE_PASSWORD}';
 alter role motcua_bi password '${MOTCUA_BI_PASSWORD}';
 alter role motcua_auditor password '${MOTCUA_AUDITOR_PASSWORD}';
 select 'create database $PGDATABASE owner motcua_owner'
@@ -110,7 +114,7 @@ up() {
   as_postgres "'$PG_BIN/pg_ctl' -D '$PGDATA_DIR' -l '$LOG' -w -t '$SERVICE_WAIT_SECONDS' -o '-p $PGPORT' start >/dev/null" \
     || die "PostgreSQL did not start within ${SERVICE_WAIT_SECONDS}s: see $LOG"
   bootstrap_database
-  info "PostgreSQL is up; database '$PGDATABASE', roles motcua_{owner,ingest,transform,bi,auditor}"
+  info "PostgreSQL is up; database '$PGDATABASE', roles motcua_{owner,ingest,transform,gate,bi,auditor} (+ motcua_history, no login)"
 }
 
 down() {

@@ -3,7 +3,7 @@
     half-way (fct_cases replaced, kpi_case_membership not) leaves it, so the next run recomputes
     the same cases again (every step is an idempotent delete+insert). -#}
 
-{% macro watermark_relation() -%}audit.dbt_incremental_watermark{%- endmacro %}
+{% macro watermark_relation() -%}lineage.dbt_incremental_watermark{%- endmacro %}
 
 {% macro record_incremental_watermark(results) %}
   {%- if not execute -%}{{ return('select 1') }}{%- endif -%}
@@ -16,7 +16,7 @@
     {%- endif -%}
   {%- endfor -%}
   {%- if succeeded | length == chain | length %}
-    create schema if not exists audit;
+    create schema if not exists lineage;
     create table if not exists {{ watermark_relation() }} (
         ingested_upto timestamptz, as_of timestamptz, recorded_at timestamptz not null default now(),
         invocation_id text not null);

@@ -45,7 +45,7 @@ def assert_published_equals_build(dbname: str) -> None:
     with db.connect("transform", dbname) as conn:
         for table in TABLES:
             name = table.split(".")[1]
-            published = f"audit.{name}" if name == "kpi_case_membership" else f"marts.{name}"
+            published = f"lineage.{name}" if name == "kpi_case_membership" else f"marts.{name}"
             one = conn.execute(f"select count(*) from (select * from {table} except all select * from {published}) d").fetchone()[0]
             other = conn.execute(f"select count(*) from (select * from {published} except all select * from {table}) d").fetchone()[0]
             if one or other:

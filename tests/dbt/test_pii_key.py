@@ -23,7 +23,7 @@ ID_NUMBER = "079123456789"
 KEY_A = "first-key-0123456789abcdef"
 KEY_B = "second-key-fedcba9876543210"
 LABEL = b"motcua-pii-hmac-key-fingerprint-v1"   # the fixed label of migration 030
-# staging + the audit view only: the key check runs on every invocation (on-run-start)
+# staging + the lineage view only: the key check runs on every invocation (on-run-start)
 VIEWS = ("run", "--select", "+case_applicants")  # the applicants view and the staging views under it
 
 
@@ -52,7 +52,7 @@ def test_another_key_fails_dbt_until_rotated(pg_db, dbt_target):
     run_dbt(pg_db, *VIEWS, target_path=dbt_target, env_overrides={"MOTCUA_PII_HMAC_KEY": KEY_A})
     # first use recorded the fingerprint, never the key
     assert scalar(pg_db, "select fingerprint from pii.key_fingerprint") == fingerprint(KEY_A)
-    assert scalar(pg_db, "select applicant_id_hash from audit.case_applicants where case_id = 'K1'") == pseudonym(KEY_A)
+    assert scalar(pg_db, "select applicant_id_hash from lineage.case_applicants where case_id = 'K1'") == pseudonym(KEY_A)
 
     # another key: dbt stops with one error that says what to do, and nothing is re-keyed
     with pytest.raises(DbtFailed) as failed:
@@ -61,7 +61,7 @@ def test_another_key_fails_dbt_until_rotated(pg_db, dbt_target):
     assert "not the key this database's applicant hashes were made with" in output
     assert "motcua pii rotate-key" in output
     assert KEY_B not in output and KEY_A not in output
-    assert scalar(pg_db, "select applicant_id_hash from audit.case_applicants where case_id = 'K1'") == pseudonym(KEY_A)
+    assert scalar(pg_db, "select applicant_id_hash from lineage.case_applicants where case_id = 'K1'") == pseudonym(KEY_A)
     status = motcua(pg_db, "pii", "status", key=KEY_B)
     assert status.returncode == 1 and "rotate-key" in status.stderr
     # dbt's role may record the first fingerprint, never replace it
@@ -75,7 +75,7 @@ def test_another_key_fails_dbt_until_rotated(pg_db, dbt_target):
     assert scalar(pg_db, "select (old_fingerprint, new_fingerprint)::text from pii.key_rotations") == \
         f"({fingerprint(KEY_A)},{fingerprint(KEY_B)})"
     run_dbt(pg_db, *VIEWS, target_path=dbt_target, env_overrides={"MOTCUA_PII_HMAC_KEY": KEY_B})
-    assert scalar(pg_db, "select applicant_id_hash from audit.case_applicants where case_id = 'K1'") == pseudonym(KEY_B)
+    assert scalar(pg_db, "select applicant_id_hash from lineage.case_applicants where case_id = 'K1'") == pseudonym(KEY_B)
     assert motcua(pg_db, "pii", "status", key=KEY_B).returncode == 0
     # and the old key is now the one refused
     assert motcua(pg_db, "pii", "status", key=KEY_A).returncode == 1
@@ -120,4 +120,4 @@ def test_old_shape_fct_cases_upgrades_and_publishes_whole(pg_db, dbt_target):
     assert scalar(pg_db, columns.format("marts"), role="transform") == 0
     assert scalar(pg_db, "select count(*) from marts.fct_cases", role="bi") == 4   # U0..U3
     with pytest.raises(Exception, match="permission denied"):
-        scalar(pg_db, "select count(*) from audit.case_applicants", role="bi")
+        scalar(pg_db, "select count(*) from lineage.case_applicants", role="bi")

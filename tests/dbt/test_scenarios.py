@@ -277,30 +277,30 @@ def test_agency_opencps_counts(built):
 
 def test_lineage_privacy_and_grants(built):
     # KPI row -> its cases: SXD June on-time numerator is {X1, X2}, in the build and as published.
-    for membership in (f"{BUILD_SCHEMA}.kpi_case_membership", "audit.kpi_case_membership"):
+    for membership in (f"{BUILD_SCHEMA}.kpi_case_membership", "lineage.kpi_case_membership"):
         members = rows(built, f"select case_id from {membership} where agency_code = 'SXD'"
                               " and month = '2026-06-01' and measure = 'completed_on_time' order by 1", role="auditor")
         assert [m["case_id"] for m in members] == ["X1", "X2"], membership
     # case -> raw events with Kafka coordinates and the verbatim payload (auditors only).
-    lineage = rows(built, "select * from audit.case_event_lineage where case_id = 'S10'", role="auditor")
+    lineage = rows(built, "select * from lineage.case_event_lineage where case_id = 'S10'", role="auditor")
     assert len(lineage) == 6 and all(r["kafka_topic"] and r["payload"]["case_id"] == "S10" for r in lineage)
     # applicant data: only a keyed HMAC-SHA256 outside raw, and that pseudonym for auditors only.
     key = os.environ["MOTCUA_PII_HMAC_KEY"].encode()
     expected = hmac.new(key, b"001090012345", hashlib.sha256).hexdigest()
-    assert rows(built, "select applicant_id_hash from audit.case_applicants where case_id = 'S1'",
+    assert rows(built, "select applicant_id_hash from lineage.case_applicants where case_id = 'S1'",
                 role="auditor")[0]["applicant_id_hash"] == expected
     for schema in ("marts", BUILD_SCHEMA):   # neither the published marts nor the build hold it
         assert rows(built, "select count(*) as n from information_schema.columns"
                            f" where table_schema = '{schema}' and column_name like 'applicant%'")[0]["n"] == 0
     staged_columns = {r["column_name"] for r in rows(
         built, "select column_name from information_schema.columns where table_schema in "
-               f"('staging', 'intermediate', 'marts', '{BUILD_SCHEMA}', 'audit')"
+               f"('staging', 'intermediate', 'marts', '{BUILD_SCHEMA}', 'lineage')"
                " and table_name not in ('case_event_lineage', 'orphan_case_events')")}
     assert "payload" not in staged_columns
     # motcua_bi reads the published marts, nothing else: not the build the gate has not judged yet.
     assert rows(built, "select count(*) as n from marts.kpi_officer_monthly", role="bi")[0]["n"] > 0
-    for hidden in (f"{BUILD_SCHEMA}.kpi_officer_monthly", "staging.stg_motcua__case_events", "audit.kpi_case_membership",
-                   "audit.case_applicants", "pii.key_fingerprint"):
+    for hidden in (f"{BUILD_SCHEMA}.kpi_officer_monthly", "staging.stg_motcua__case_events", "lineage.kpi_case_membership",
+                   "lineage.case_applicants", "pii.key_fingerprint"):
         with pytest.raises(Exception, match="permission denied"):
             rows(built, f"select * from {hidden}", role="bi")
     assert rows(built, f"select count(*) as n from {BUILD_SCHEMA}.kpi_officer_monthly", role="auditor")[0]["n"] > 0

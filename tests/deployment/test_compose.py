@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = Path(sys.executable).parent / "docker-compose"
 # Every secret the stack uses: each one is required, none has a fallback value.
 SECRETS = ("POSTGRES_PASSWORD", "MOTCUA_OWNER_PASSWORD", "MOTCUA_INGEST_PASSWORD", "MOTCUA_TRANSFORM_PASSWORD",
-           "MOTCUA_BI_PASSWORD", "MOTCUA_AUDITOR_PASSWORD", "MOTCUA_PII_HMAC_KEY",
+           "MOTCUA_GATE_PASSWORD", "MOTCUA_BI_PASSWORD", "MOTCUA_AUDITOR_PASSWORD", "MOTCUA_PII_HMAC_KEY",
            "MOTCUA_KAFKA_ADMIN_PASSWORD", "MOTCUA_KAFKA_LOADER_PASSWORD", "MOTCUA_KAFKA_PRODUCER_PASSWORD",
            "MOTCUA_KAFKA_CONTROLLER_PASSWORD")
 DUMMY_SECRETS = {k: f"dummy-{k.lower()}" for k in SECRETS}
@@ -30,7 +30,7 @@ def test_compose_file_is_valid_and_defines_the_stack():
     env = {**clean_env(), **DUMMY_SECRETS}
     assert compose_config("-q", env=env).returncode == 0
     services = compose_config("--services", env=env).stdout.split()
-    assert {"kafka", "postgres", "migrate", "loader", "airflow"} <= set(services)
+    assert {"kafka", "postgres", "migrate", "seal-history", "loader", "airflow"} <= set(services)
 
 
 def test_compose_refuses_to_start_without_secrets():
@@ -58,8 +58,9 @@ def test_no_fallback_password_and_each_service_gets_only_its_secrets():
     d = DUMMY_SECRETS
     assert secrets["loader"] == {d["MOTCUA_INGEST_PASSWORD"], d["MOTCUA_KAFKA_LOADER_PASSWORD"]}
     assert secrets["migrate"] == {d["MOTCUA_OWNER_PASSWORD"], d["MOTCUA_KAFKA_ADMIN_PASSWORD"]}
-    assert secrets["airflow"] == {d["MOTCUA_INGEST_PASSWORD"], d["MOTCUA_TRANSFORM_PASSWORD"],
+    assert secrets["airflow"] == {d["MOTCUA_INGEST_PASSWORD"], d["MOTCUA_TRANSFORM_PASSWORD"], d["MOTCUA_GATE_PASSWORD"],
                                   d["MOTCUA_PII_HMAC_KEY"], d["MOTCUA_KAFKA_LOADER_PASSWORD"]}
+    assert secrets["seal-history"] == {d["POSTGRES_PASSWORD"]}     # the superuser step, nothing else
     # Kafka clients authenticate with SASL/SCRAM by default
     for name in ("migrate", "loader", "airflow"):
         assert services[name]["environment"]["KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT"

@@ -93,6 +93,10 @@ def build_stand_in_models(dbname: str, staging: str = "table", marts_schema: str
         sql = sql.replace("create table staging.stg_case_events as", "create view staging.stg_case_events as")
     with db.connect("transform", dbname, autocommit=True) as conn:
         conn.execute(sql)
+        # what dbt's +grants and grant_schema_usage() give the gate's role on the real models
+        for schema in ("staging", marts_schema):
+            conn.execute(f"grant usage on schema {schema} to motcua_gate")
+            conn.execute(f"grant select on all tables in schema {schema} to motcua_gate")
 
 
 def insert_event(dbname: str, *, case_id: str, event_type: str, occurred_at: str, ingested_at: str,

@@ -1,4 +1,5 @@
-"""A small hand-made build schema (what dbt would have built) and a gate verdict for a night."""
+"""A small hand-made build schema (what dbt would have built, recorded as dbt's hooks record a
+build) and a gate verdict on it, as motcua_gate writes one."""
 from __future__ import annotations
 
 import uuid
@@ -9,6 +10,7 @@ from publish import PublishRequest
 
 BUILD = "marts_build"
 NIGHT = date(2026, 3, 2)
+INVOCATION = "inv-1"
 ICT = timezone(timedelta(hours=7))
 
 DDL = f"""
@@ -38,6 +40,17 @@ insert into {BUILD}.kpi_agency_monthly values ('SKHDT', '2026-03-01', 2, 0.5), (
 def create_build(dbname: str) -> None:
     with db.connect("transform", dbname, autocommit=True) as conn:
         conn.execute(DDL)
+    record_build(dbname)
+
+
+def record_build(dbname: str, invocation: str = INVOCATION, *, full: bool = True, finished: bool = True,
+                 status: str = "success", schema: str = BUILD) -> None:
+    """What dbt's on-run-start / on-run-end hooks write (dbt_project/macros/build_runs.sql)."""
+    run_sql(dbname, """insert into lineage.dbt_build_runs (invocation_id, command, build_schema, full_build, builds_marts,
+                           started_at, finished_at, status, errors)
+                       values (%s, 'build', %s, %s, true, clock_timestamp(),
+                               case when %s then clock_timestamp() end, %s, case when %s then 0 end)""",
+            params=(invocation, schema, full, finished, status if finished else "running", finished))
 
 
 def run_sql(dbname: str, sql: str, role: str = "transform", params: tuple | None = None) -> list[tuple]:
@@ -46,16 +59,17 @@ def run_sql(dbname: str, sql: str, role: str = "transform", params: tuple | None
         return cur.fetchall() if cur.description else []
 
 
-def record_gate(dbname: str, night: date = NIGHT, passed: bool = True, finished_at: datetime | None = None) -> str:
-    """A marts verdict as the GX gate writes it (quality.gate_runs)."""
+def record_gate(dbname: str, night: date = NIGHT, passed: bool = True, finished_at: datetime | None = None,
+                invocation: str | None = INVOCATION, evaluated: int = 10) -> str:
+    """A marts verdict as the GX gate writes it (quality.gate_runs, as motcua_gate)."""
     run_id = str(uuid.uuid4())
     start = datetime(night.year, night.month, night.day, tzinfo=ICT)
     finished_at = finished_at or datetime.now(timezone.utc)
     run_sql(dbname, """insert into quality.gate_runs (run_id, layer, local_date, data_interval_start, data_interval_end,
-                         started_at, finished_at, passed, evaluated, critical_failures, warnings)
-                       values (%s, 'marts', %s, %s, %s, %s, %s, %s, 10, %s, 0)""",
-            params=(run_id, night, start, start + timedelta(days=1), finished_at - timedelta(seconds=5), finished_at,
-                    passed, 0 if passed else 1))
+                         started_at, finished_at, passed, evaluated, critical_failures, warnings, dbt_invocation_id)
+                       values (%s, 'marts', %s, %s, %s, %s, %s, %s, %s, %s, 0, %s)""",
+            role="gate", params=(run_id, night, start, start + timedelta(days=1), finished_at - timedelta(seconds=5),
+                                 finished_at, passed, evaluated, 0 if passed else 1, invocation))
     return run_id
 
 

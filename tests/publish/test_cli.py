@@ -30,8 +30,9 @@ def test_publishing_by_hand_needs_a_passing_gate_and_then_shows_up(pg_db, env_fo
     done = cli(env, "run", "--date", NIGHT.isoformat(), "--run-id", "manual:ops-ticket-42")
     assert done.returncode == 0, done.stderr
     assert "publication 1 published to marts" in done.stdout
-    assert run_sql(pg_db, "select run_id, dbt_invocation_id from audit.publications", role="auditor") == [
-        ("manual:ops-ticket-42", None)]
+    # the build's invocation comes from the database (dbt's hooks), not from a run_results.json
+    assert run_sql(pg_db, "select run_id, dbt_invocation_id, published_by from audit.publications", role="auditor") == [
+        ("manual:ops-ticket-42", "inv-1", "motcua_transform")]
 
     shown = cli(env, "show")
     assert shown.returncode == 0 and "night 2026-03-02  published" in shown.stdout

@@ -74,7 +74,7 @@ def test_only_the_queued_cases_and_the_kpi_rows_they_touch_are_published(publish
     # O2's rows went with C3 to O3; O1 (untouched) keeps its published figure, not the trap.
     assert officers(published, "kpi_officer_daily") == {"O1": 2, "O3": 1}
     assert officers(published, "kpi_officer_monthly") == {"O1": 2, "O3": 1}
-    assert run_sql(published, "select case_id, officer_id from audit.kpi_case_membership order by 1",
+    assert run_sql(published, "select case_id, officer_id from lineage.kpi_case_membership order by 1",
                    role="auditor") == [("C1", "O1"), ("C2", "O1"), ("C3", "O3")]
     # The history has exactly the touched keys: O2 removed, O3 added, in both officer tables.
     assert result.tables["kpi_officer_daily"]["values"] == {"changed": 0, "added": 4, "removed": 4}

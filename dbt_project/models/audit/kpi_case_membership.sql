@@ -12,7 +12,7 @@
 ) }}
 {#- Which case counts where: one row per (case, measure, date). Every KPI row in the marts is
     an aggregate of these rows, so an auditor goes from a KPI row to its cases (and from a case
-    to its raw events with audit.case_event_lineage). Attribution (docs/domain/sla-clock.md):
+    to its raw events with lineage.case_event_lineage). Attribution (docs/domain/sla-clock.md):
     - received, returned_first_pass: the receiving officer, receipt agency, receipt date
       (first-pass returns are blamed on the desk check);
     - completed*, refused, completed_with_complaint: the completing officer and agency, completion date;

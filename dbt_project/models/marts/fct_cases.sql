@@ -1,4 +1,4 @@
-{#- applicant_id_hash left the marts (audit.case_applicants): the pre-hook drops it from a table
+{#- applicant_id_hash left the marts (lineage.case_applicants): the pre-hook drops it from a table
     built before, so the next incremental run does not stop on on_schema_change='fail'. -#}
 {{ config(
     pre_hook=['alter table if exists {{ this }} drop column if exists applicant_id_hash'],
@@ -15,7 +15,7 @@
 {#- (The contract's primary key on case_id gives the unique index.)
     One row per received case. Incremental: int_case_events_scoped holds only the affected
     cases' events, so this recomputes exactly those cases and replaces them by case_id.
-    No applicant pseudonym here: BI reads this table; audit.case_applicants holds it. -#}
+    No applicant pseudonym here: BI reads this table; lineage.case_applicants holds it. -#}
 
 with
 

@@ -1,7 +1,7 @@
 {#- One row per case (of this run's scope): its receipt, completion, withdrawal, last assignee,
     latest rating and event counts, all decided by occurred_at (never arrival order), so late,
     out-of-order and duplicated deliveries give the same result. Cases whose receipt has not
-    arrived yet have received_at NULL (fct_cases waits for it; audit.orphan_case_events lists them). -#}
+    arrived yet have received_at NULL (fct_cases waits for it; lineage.orphan_case_events lists them). -#}
 with
 
 -- each CTE reads the table itself (not a shared CTE): a CTE used many times is materialized

@@ -1,12 +1,12 @@
 {{ config(materialized='table', post_hook=['analyze {{ this }}']) }}
 {#- The cases an incremental run recomputes: those with raw events ingested after the watermark
-    (audit.dbt_incremental_watermark: the last run that completed the whole chain, minus a
+    (lineage.dbt_incremental_watermark: the last run that completed the whole chain, minus a
     lookback for loader transactions that committed late), plus the cases whose figures depend on
     the build's as-of instant (open cases: their overdue/waiting state moves with time). Empty on
     a full build. -#}
 -- depends_on: {{ ref('int_ingestion_watermark') }}
 {%- set fct = built_relation('fct_cases') %}
-{%- set recorded = existing_relation('audit', 'dbt_incremental_watermark') %}
+{%- set recorded = existing_relation('lineage', 'dbt_incremental_watermark') %}
 
 {% if incremental_scope_active() -%}
 

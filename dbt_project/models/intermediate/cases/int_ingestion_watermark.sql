@@ -4,7 +4,7 @@
     interrupted run is redone by the next one (macros/watermark.sql). Only events newer than the
     previous watermark are read (BRIN range on ingested_at): the cost does not grow with history.
     is_full_build tells the publish queue (macros/watermark.sql) whether this run rebuilt everything. -#}
-{%- set recorded = existing_relation('audit', 'dbt_incremental_watermark') %}
+{%- set recorded = existing_relation('lineage', 'dbt_incremental_watermark') %}
 
 {% if recorded is not none and not flags.FULL_REFRESH -%}
 with previous as (
