@@ -44,7 +44,7 @@ def test_docs_describe_the_published_relations_and_the_exposures(docs):
     catalog = json.loads((docs / "target" / "catalog.json").read_text())
     models = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed")}
     assert models["kpi_officer_monthly"]["relation_name"].endswith('"marts"."kpi_officer_monthly"')
-    assert models["kpi_case_membership"]["relation_name"].endswith('"audit"."kpi_case_membership"')
+    assert models["kpi_case_membership"]["relation_name"].endswith('"lineage"."kpi_case_membership"')
     assert models["agencies"]["schema"] == "marts"
     assert [name for name, n in models.items() if n["schema"] == BUILD_SCHEMA] == []
     # the catalog was read from the published table: its columns, with the stored type of a rate
