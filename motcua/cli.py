@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "calendar": ("workcal.__main__:main", "the Vietnamese working-time calendar (seed export)"),
     "gate": ("expectations.__main__:main", "Great Expectations quality gate (gate, list)"),
     "publish": ("publish.__main__:main", "publish a gated build, list publications"),
+    "nightly": ("motcua.nightly:main", "rerun or backfill nights through the Airflow scheduler"),
 }
 
 
