@@ -31,5 +31,6 @@ cat <<MSG
 Next:
   psql "host=\$PGHOST port=\$PGPORT dbname=motcua user=motcua_bi"  -c 'select * from marts.kpi_agency_monthly'
   Data Docs (Great Expectations): .local/data_docs/index.html     dbt docs: dbt_project/target/index.html
-  Airflow UI: bash scripts/airflow.sh   (prints the login)
+  Airflow UI: bash scripts/airflow.sh   (says where the login is); then, with the DAG unpaused,
+  motcua nightly rerun --night ${NIGHT}   reruns this night through the scheduler, task logs in the UI
 MSG
