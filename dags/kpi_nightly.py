@@ -207,19 +207,11 @@ def kpi_nightly():
 
     @task(retries=3, execution_timeout=timedelta(minutes=30))
     def publish(raw_staging: dict, marts: dict, build: dict) -> dict:
-        from publish import PublishRequest
-        from publish import publish as do_publish
-        from publish.provenance import DbtRun, git_commit
+        from publish import steps
 
-        night, run = _start(), DbtRun.from_json(build)
-        request = PublishRequest(
-            run_id=night["run_id"], local_date=night["day"], interval_start=night["start"],
-            interval_end=night["end"], git_commit=git_commit(), dbt_invocation_id=run.invocation_id,
-            built_at=run.generated_at, gate_summary={**raw_staging, **marts, "dbt": build},
-        )
-        result = _no_retry(do_publish, request)
-        print(result.summary(), flush=True)
-        return {"publication_id": result.publication_id, "swapped": result.swapped, "revisions": result.revisions}
+        night = _start()
+        return _no_retry(steps.publish_night, night["run_id"], night["day"], night["start"], night["end"], build,
+                         {**raw_staging, **marts})
 
     @task(retries=1, execution_timeout=timedelta(minutes=30))
     def refresh_docs(published: dict) -> dict:

@@ -137,7 +137,7 @@ def failure_cause(exc: BaseException | None, max_lines: int = 6) -> str:
         # the verdict line(s) and the CRITICAL items; warnings do not explain a block
         keep, critical = [], False
         for ln in lines:
-            if ln.startswith("quality gate"):
+            if ln.startswith("quality gate BLOCKED"):
                 keep.append(ln)
                 critical = False
             elif ln.startswith("CRITICAL"):
