@@ -5,18 +5,27 @@
 - Schedule: 02:00 Asia/Ho_Chi_Minh. The data interval is [D 02:00, D+1 02:00) local; the night's
   local date is D (what the GX gate validates) and dbt's as_of is the interval end, so a rerun of
   a night computes the same figures. A run triggered by hand without a logical date covers the
-  last complete night, or the one named in its conf: {"night": "YYYY-MM-DD"}. catchup=True and max_active_runs=1: missed nights run one at
-  a time, oldest first (backfills record revisions in audit.*, they never rewrite history).
+  last complete night, or the one named in its conf: {"night": "YYYY-MM-DD"} (`motcua nightly rerun`).
+- One night at a time, oldest first, whatever starts the runs (catch-up, `motcua nightly backfill`,
+  a rerun): every task first holds the night baton in PostgreSQL (publish/nightlock.py); a task
+  whose night must wait is rescheduled (no worker slot held, no retry used). Airflow's
+  max_active_runs=1 alone does not do it: backfill runs are counted apart from scheduled ones.
+  Backfills record revisions in audit.*, they never rewrite history.
 - Retries with exponential backoff for outages (broker, database); none for a blocked gate or a
   failing dbt data test (AirflowFailException), whose summary is in the task log.
-- Deadline: a native Airflow 3 DeadlineAlert (fires from the scheduler while the run is still
-  going) and a teardown watchdog that compares the run's duration with the same deadline; both
-  log an ALERT line and POST to MOTCUA_ALERT_WEBHOOK when set. A failed run alerts too.
+- Deadline: a teardown watchdog compares the run's duration with the deadline and hands the night
+  baton back. No native DeadlineAlert: in Airflow 3.3.2 a DAG with one cannot be cleared (clearing
+  recomputes the deadline from the serialized interval, a dict: HTTP 500 in the UI, TypeError in
+  `airflow tasks clear`) and `airflow dags test` crashes on its successful runs.
+- A failing task alerts from its own worker (on_failure_callback): the night, the task and the
+  cause (a blocked gate's first failed expectations); ALERT line, and a POST to
+  MOTCUA_ALERT_WEBHOOK when set.
 - Parsing does no database or network call: every project import happens inside the tasks.
 
 Configuration (environment): MOTCUA_NIGHTLY_START_DATE (first night, default 2026-01-01),
 MOTCUA_NIGHTLY_DEADLINE_MINUTES (240), MOTCUA_NIGHTLY_INGEST_MAX_SECONDS (1800),
-MOTCUA_BUILD_SCHEMA (marts_build), MOTCUA_DBT_TARGET_PATH, MOTCUA_ALERT_WEBHOOK, plus the
+MOTCUA_NIGHTLY_BATON_POLL_SECONDS (15), MOTCUA_NIGHTLY_BATON_WAIT_MINUTES (15), MOTCUA_NIGHTLY_DOCS
+(1; 0 skips `dbt docs generate`), MOTCUA_BUILD_SCHEMA (marts_build), MOTCUA_DBT_TARGET_PATH, MOTCUA_ALERT_WEBHOOK, plus the
 services' (PGDATABASE, KAFKA_TOPIC, ...; see README).
 """
 from __future__ import annotations
@@ -27,11 +36,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pendulum
-from airflow.sdk import (
-    AsyncCallback, CronDataIntervalTimetable, DeadlineAlert, DeadlineReference, dag, get_current_context, task,
-    teardown,
-)
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk import CronDataIntervalTimetable, dag, get_current_context, task, teardown
+from airflow.sdk.exceptions import AirflowFailException, AirflowRescheduleException
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:      # the project's packages (publish, expectations, ingestion)
@@ -58,19 +64,67 @@ def _night() -> dict:
     return {"run_id": ctx["run_id"], "start": start, "end": end, "day": local_start.date(), "as_of": local_end.isoformat()}
 
 
-def _deadline_alerts() -> list[DeadlineAlert]:
-    """Airflow 3's DeadlineAlert: the scheduler fires it while a run is still going past the deadline.
+# A task whose night waits for the baton looks again every BATON_POLL inside the task, for up to
+# BATON_WAIT; then it is rescheduled in BATON_RESCHEDULE (frees its worker slot). Not a short
+# reschedule loop: in Airflow 3.3.2 a task rescheduled within seconds can be re-queued before the
+# executor reports its previous attempt, which the scheduler then counts as a failed try.
+BATON_POLL = timedelta(seconds=float(os.environ.get("MOTCUA_NIGHTLY_BATON_POLL_SECONDS") or 15))
+BATON_WAIT = timedelta(minutes=float(os.environ.get("MOTCUA_NIGHTLY_BATON_WAIT_MINUTES") or 15))
+BATON_RESCHEDULE = timedelta(minutes=2)
+# How far back a waiting night looks for older nights' runs (a backfill longer than this is not ordered).
+ORDER_HORIZON_DAYS = 400
 
-    MOTCUA_NIGHTLY_NATIVE_DEADLINE=0 leaves it out: Airflow 3.3.2's `airflow dags test` crashes when a
-    run with a deadline succeeds (DagRun.update_state passes the serialized alert, a dict, where the
-    alert's UUID is expected), so scripts/airflow.sh test and the end-to-end tests switch it off and
-    rely on the watchdog below, which checks the same deadline at the end of every run.
-    """
-    if os.environ.get("MOTCUA_NIGHTLY_NATIVE_DEADLINE", "1").strip().lower() in ("0", "false", "no"):
-        return []
-    return [DeadlineAlert(reference=DeadlineReference.DAGRUN_QUEUED_AT, interval=DEADLINE,
-                          callback=AsyncCallback("publish.alerts.on_deadline_missed",
-                                                 kwargs={"deadline_minutes": DEADLINE.total_seconds() / 60}))]
+
+def _hold_night(night: dict) -> None:
+    """Hold the night baton for this run, or come back later (see publish/nightlock.py)."""
+    from publish.nightlock import NightBusy, hold
+
+    ti = get_current_context()["ti"]
+
+    def active(run_id: str) -> bool:
+        try:
+            return str(ti.get_dagrun_state(dag_id=ti.dag_id, run_id=run_id)).lower().split(".")[-1] == "running"
+        except Exception:        # a run Airflow no longer knows (deleted) does not hold anything
+            return False
+
+    def older_pending(day) -> bool:
+        """A run of an older night that is running, or queued in a backfill (scheduled and backfill
+        runs of night D have logical date D 02:00 local; a backfill's run id carries the interval end)."""
+        first = day - timedelta(days=ORDER_HORIZON_DAYS)
+        starts = [pendulum.datetime(d.year, d.month, d.day, 2, tz=TIMEZONE).in_timezone("UTC")
+                  for d in (first + timedelta(days=i) for i in range((day - first).days))]
+        if not starts:
+            return False
+        running = ti.get_dr_count(dag_id=ti.dag_id, logical_dates=starts, states=["running"])
+        queued = ti.get_dr_count(dag_id=ti.dag_id, run_ids=[f"backfill__{s.add(days=1).isoformat()}" for s in starts],
+                                 states=["queued"])
+        return running + queued > 0
+
+    import time
+
+    give_up, last = time.monotonic() + BATON_WAIT.total_seconds(), ""
+    while True:
+        try:
+            _no_retry(hold, night["run_id"], night["day"], active, older_pending)
+            return
+        except NightBusy as busy:
+            if str(busy) != last:          # one line per change of who goes first, not per poll
+                print(f"{busy}; looking again every {BATON_POLL.total_seconds():.0f} s", flush=True)
+                last = str(busy)
+            if time.monotonic() + BATON_POLL.total_seconds() > give_up:
+                print(f"still waiting after {BATON_WAIT}: rescheduled in {BATON_RESCHEDULE}", flush=True)
+                raise AirflowRescheduleException(pendulum.now("UTC") + BATON_RESCHEDULE) from None
+            time.sleep(BATON_POLL.total_seconds())
+
+
+def _start() -> dict:
+    """Every task starts here: quiet third-party loggers, find the night, hold its baton."""
+    from publish.steps import quiet_loggers
+
+    quiet_loggers()
+    night = _night()
+    _hold_night(night)
+    return night
 
 
 def _no_retry(fn, *args, **kwargs):
@@ -83,7 +137,24 @@ def _no_retry(fn, *args, **kwargs):
         raise AirflowFailException(str(exc)) from exc
 
 
-def _on_failure(context) -> None:
+def _on_task_failure(context) -> None:
+    """Runs in the failing task's worker: the alert names the night, the task and the cause."""
+    from publish.alerts import on_task_failure
+
+    night = None
+    try:
+        run = context["dag_run"]
+        from publish.steps import night_window
+
+        start, _ = night_window(context.get("data_interval_start"), context.get("data_interval_end"), run.run_after,
+                                run.conf)
+        night = pendulum.instance(start).in_timezone(TIMEZONE).date()
+    except Exception:       # the alert goes out without the night rather than not at all
+        pass
+    on_task_failure(context, night=night)
+
+
+def _on_run_failure(context) -> None:
     from publish.alerts import on_run_failure
 
     on_run_failure(context)
@@ -98,9 +169,10 @@ def _on_failure(context) -> None:
     max_active_runs=1,
     max_active_tasks=1,
     dagrun_timeout=DEADLINE * 3,
-    default_args={"owner": "motcua-data", "retries": 2, **RETRY},
-    on_failure_callback=_on_failure,
-    deadline=_deadline_alerts(),
+    # weight_rule upstream: a started night's next task outranks a newer night's first task.
+    default_args={"owner": "motcua-data", "retries": 2, "weight_rule": "upstream",
+                  "on_failure_callback": _on_task_failure, **RETRY},
+    on_failure_callback=_on_run_failure,
     tags=["motcua", "kpi"],
     doc_md=__doc__,
 )
@@ -109,13 +181,14 @@ def kpi_nightly():
     def ingest() -> dict:
         from publish import steps
 
+        _start()
         return _no_retry(steps.ingest, float(os.environ.get("MOTCUA_NIGHTLY_INGEST_MAX_SECONDS") or 1800))
 
     @task(retries=2, execution_timeout=timedelta(hours=1))
     def gate_raw_staging() -> dict:
         from publish import steps
 
-        night = _night()
+        night = _start()
         verdicts = _no_retry(steps.gate, ("raw",), night["day"])        # bad raw data: stop before any dbt
         _no_retry(steps.ensure_staging, night["as_of"])
         return {**verdicts, **_no_retry(steps.gate, ("staging",), night["day"])}
@@ -124,35 +197,31 @@ def kpi_nightly():
     def dbt_build() -> dict:
         from publish import steps
 
-        return _no_retry(steps.dbt_build, _night()["as_of"]).as_json()
+        return _no_retry(steps.dbt_build, _start()["as_of"]).as_json()
 
     @task(retries=2, execution_timeout=timedelta(hours=1))
     def gate_marts() -> dict:
         from publish import steps
 
-        return _no_retry(steps.gate, ("marts",), _night()["day"])
+        return _no_retry(steps.gate, ("marts",), _start()["day"])
 
     @task(retries=3, execution_timeout=timedelta(minutes=30))
     def publish(raw_staging: dict, marts: dict, build: dict) -> dict:
-        from publish import PublishRequest
-        from publish import publish as do_publish
-        from publish.provenance import DbtRun, git_commit
+        from publish import steps
 
-        night, run = _night(), DbtRun.from_json(build)
-        request = PublishRequest(
-            run_id=night["run_id"], local_date=night["day"], interval_start=night["start"],
-            interval_end=night["end"], git_commit=git_commit(), dbt_invocation_id=run.invocation_id,
-            built_at=run.generated_at, gate_summary={**raw_staging, **marts, "dbt": build},
-        )
-        result = _no_retry(do_publish, request)
-        print(result.summary(), flush=True)
-        return {"publication_id": result.publication_id, "swapped": result.swapped, "revisions": result.revisions}
+        night = _start()
+        return _no_retry(steps.publish_night, night["run_id"], night["day"], night["start"], night["end"], build,
+                         {**raw_staging, **marts})
 
     @task(retries=1, execution_timeout=timedelta(minutes=30))
     def refresh_docs(published: dict) -> dict:
         from publish import steps
 
-        dbt_docs = _no_retry(steps.dbt_docs, _night()["as_of"])
+        night = _start()
+        if os.environ.get("MOTCUA_NIGHTLY_DOCS", "1").strip().lower() in ("0", "false", "no"):
+            print("dbt docs not regenerated (MOTCUA_NIGHTLY_DOCS=0)", flush=True)
+            return {"dbt_docs": None, "data_docs": None}
+        dbt_docs = _no_retry(steps.dbt_docs, night["as_of"])
         gx_docs = steps.data_docs_index()
         print(f"dbt docs: file://{dbt_docs}\nData Docs (rebuilt by each gate run): "
               f"{'file://' + str(gx_docs) if gx_docs else 'none yet'}", flush=True)
@@ -160,15 +229,20 @@ def kpi_nightly():
 
     @teardown
     def deadline_watchdog() -> dict:
-        """Runs whatever happened upstream; never fails the run (a teardown does not count)."""
+        """Runs whatever happened upstream; never fails the run (a teardown does not count).
+        Hands the night baton back, so the next night starts without waiting for this run's end."""
         from publish.alerts import check_deadline
+        from publish.nightlock import release
+        from publish.steps import quiet_loggers
 
+        quiet_loggers()
         ctx = get_current_context()
         run = ctx["dag_run"]
         # A run starts no earlier than its run_after (for `airflow dags test`, start_date is the
         # logical date, which is in the past; run_after is when the test began).
         started = max(t for t in (run.start_date, run.run_after) if t is not None)
-        return check_deadline(ctx["run_id"], started, pendulum.now("UTC"), DEADLINE).as_json()
+        check = check_deadline(ctx["run_id"], started, pendulum.now("UTC"), DEADLINE).as_json()
+        return {**check, "baton_released": release(ctx["run_id"])}
 
     raw_staging = gate_raw_staging()
     build = dbt_build()

@@ -27,6 +27,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "pii": ("ingestion.pii:main", "the personal-data hashing key: status, rotate-key"),
     "audit": ("publish.audit_cli:main", "publication history: verify-history (hash chain, seal)"),
     "security": ("publish.security_cli:main", "who may do what: roles (privilege table from the database)"),
+    "nightly": ("motcua.nightly:main", "rerun or backfill nights through the Airflow scheduler"),
 }
 
 

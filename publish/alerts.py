@@ -6,7 +6,6 @@ incoming webhooks (Slack, Mattermost, Google Chat) display as is.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -32,32 +31,64 @@ def deadline() -> timedelta:
 
 
 def _redacted(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname}{':' + str(parts.port) if parts.port else ''}/…"
+    try:
+        parts = urllib.parse.urlsplit(url)
+        return f"{parts.scheme}://{parts.hostname}{':' + str(parts.port) if parts.port else ''}/…"
+    except ValueError:
+        return "<unparsable URL>"
+
+
+def webhook_url(raw: str) -> str | None:
+    """The webhook URL if it is an http(s) URL with a host; None (and a warning) otherwise.
+
+    Only http and https: urllib would also open file://, data: or ftp:// URLs, none of which is a
+    webhook, and a file:// URL would make the alert read local files.
+    """
+    try:
+        parts = urllib.parse.urlsplit(raw)
+        parts.port                       # raises ValueError on a bad port
+    except ValueError as exc:
+        log.warning("MOTCUA_ALERT_WEBHOOK is not a valid URL (%s); alert not sent", exc)
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        log.warning("MOTCUA_ALERT_WEBHOOK must be an http(s) URL with a host, got scheme %r; alert not sent",
+                    parts.scheme)
+        return None
+    return raw
 
 
 def send_alert(kind: str, message: str, **details: object) -> bool:
-    """Log `ALERT <kind>: <message>`; POST it to the webhook if one is configured. True if delivered."""
+    """Log `ALERT <kind>: <message>`; POST it to the webhook if one is configured. True if delivered.
+
+    Never raises: an alert that fails must not hide (or replace) the failure it reports.
+    """
     line = f"ALERT {kind}: {message}"
     log.error(line)
     print(line, flush=True)    # also on the task's stdout, whatever the log configuration
-    url = os.environ.get("MOTCUA_ALERT_WEBHOOK", "").strip()
+    url = webhook_url(os.environ.get("MOTCUA_ALERT_WEBHOOK", "").strip())
     if not url:
         return False
-    body = json.dumps({"text": line, "kind": kind, "message": message, "details": details},
-                      default=str, ensure_ascii=False).encode()
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": "application/json", "User-Agent": "motcua-kpi"})
-    timeout = float(os.environ.get("MOTCUA_ALERT_TIMEOUT_SECONDS", "5"))
     try:
+        body = json.dumps({"text": line, "kind": kind, "message": message, "details": details},
+                          default=str, ensure_ascii=False).encode()
+        request = urllib.request.Request(url, data=body, method="POST",
+                                         headers={"Content-Type": "application/json", "User-Agent": "motcua-kpi"})
+        try:
+            timeout = float(os.environ.get("MOTCUA_ALERT_TIMEOUT_SECONDS", "5"))
+        except ValueError:
+            timeout = 5.0
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            delivered = 200 <= response.status < 300
-    except (urllib.error.URLError, OSError, ValueError) as exc:   # down, refused, timeout, bad URL
-        log.warning("alert webhook %s not reached: %s", _redacted(url), exc)
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        log.warning("alert webhook %s answered %s", _redacted(url), exc.code)
         return False
-    if not delivered:
-        log.warning("alert webhook %s answered %s", _redacted(url), response.status)
-    return delivered
+    except Exception as exc:   # down, refused, timeout, TLS, a redirect elsewhere, anything: log, go on
+        log.warning("alert webhook %s not reached: %s: %s", _redacted(url), type(exc).__name__, exc)
+        return False
+    if not 200 <= status < 300:
+        log.warning("alert webhook %s answered %s", _redacted(url), status)
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -95,25 +126,53 @@ def check_deadline(run_id: str, started_at: datetime, checked_at: datetime, limi
     return check
 
 
+def failure_cause(exc: BaseException | None, max_lines: int = 6) -> str:
+    """The first lines that say why: for a blocked gate, its verdict line and first failed expectations."""
+    if exc is None:
+        return "unknown cause (see the task log)"
+    text = str(exc).strip() or type(exc).__name__
+    lines = [ln.rstrip() for ln in text.splitlines() if ln.strip()
+             and not ln.lstrip().startswith(("see ", "Data Docs:", "History:"))]
+    if "quality gate BLOCKED" in text:
+        # the verdict line(s) and the CRITICAL items; warnings do not explain a block
+        keep, critical = [], False
+        for ln in lines:
+            if ln.startswith("quality gate BLOCKED"):
+                keep.append(ln)
+                critical = False
+            elif ln.startswith("CRITICAL"):
+                critical = True
+            elif ln.startswith("WARNING"):
+                critical = False
+            elif critical and ln.lstrip().startswith("- "):
+                keep.append(ln.strip())
+        lines = keep or lines
+    shown = lines[:max_lines]
+    return "; ".join(shown) + (f" (+{len(lines) - max_lines} more lines in the task log)" if len(lines) > max_lines else "")
+
+
+def on_task_failure(context: dict, night: object | None = None) -> None:
+    """Task on_failure_callback, run by the failing task's worker: the night, the task and the cause."""
+    try:
+        ti = context.get("ti") or context.get("task_instance")
+        task_id = getattr(ti, "task_id", "?")
+        run_id = getattr(context.get("dag_run"), "run_id", None) or context.get("run_id", "?")
+        cause = failure_cause(context.get("exception"))
+        send_alert("run_failed",
+                   f"kpi_nightly night {night or '?'} failed at task {task_id} (run {run_id}): {cause}; "
+                   f"nothing new was published for this night",
+                   night=str(night) if night else None, task_id=task_id, run_id=run_id)
+    except Exception:   # a callback that raises would only add noise to the failure it reports
+        log.exception("failure alert could not be built")
+
+
 def on_run_failure(context: dict) -> None:
-    """DAG on_failure_callback: the run failed (a gate blocked, or retries ran out)."""
+    """DAG on_failure_callback (runs in the dag processor): only for a run that failed without a
+    failing task (dagrun_timeout); a task's failure has already alerted from its worker."""
+    reason = str(context.get("reason") or "")
+    if "task_failure" in reason:
+        return
     run = context.get("dag_run")
     run_id = getattr(run, "run_id", "?")
-    reason = context.get("reason") or "a task failed"
-    send_alert("run_failed", f"kpi_nightly run {run_id} failed: {reason}; nothing new was published",
+    send_alert("run_failed", f"kpi_nightly run {run_id} failed: {reason or 'unknown reason'}; nothing new was published",
                run_id=run_id)
-
-
-async def on_deadline_missed(deadline_minutes: float | None = None, context: dict | None = None,
-                             **kwargs: object) -> None:
-    """Airflow 3 DeadlineAlert callback (runs in the triggerer while the run is still going).
-
-    Airflow passes a small context: {"dag_run": <the REST API's DAGRunResponse as JSON>, "deadline": {...}}.
-    """
-    dag_run = (context or {}).get("dag_run") or {}
-    run_id = dag_run.get("dag_run_id") or dag_run.get("run_id") if isinstance(dag_run, dict) else None
-    minutes = deadline_minutes if deadline_minutes is not None else deadline().total_seconds() / 60
-    await asyncio.to_thread(send_alert, "deadline_missed",
-                            f"kpi_nightly run {run_id or '?'} is still running past its deadline of {minutes:g} min",
-                            run_id=run_id, queued_at=dag_run.get("queued_at") if isinstance(dag_run, dict) else None,
-                            deadline_minutes=minutes)

@@ -47,18 +47,37 @@ def _env() -> dict[str, str]:
     return env
 
 
+# Lines of a child's output worth the task log: its summary, warnings and errors. The rest (dbt's
+# per-model lines, kafka-python's connection chatter) stays out; on failure its tail is shown.
+_WORTH_LOGGING = re.compile(
+    r"\b(?:WARN(?:ING)?|ERROR|CRITICAL|FAIL(?:ED|URE)?|Traceback|Done\.|Finished running|Completed with|"
+    r"messages in|quality gate)\b|^\s*\S*(?:Error|Exception)\b|^ALERT ", re.IGNORECASE)
+_TAIL_ON_FAILURE = 40
+
+
+def quiet_loggers() -> None:
+    """Keep the task log to what an engineer reads: GX registers ~600 functions at INFO on import,
+    kafka-python and SQLAlchemy log every connection. Their warnings and errors still show."""
+    for name in ("great_expectations", "kafka", "urllib3", "sqlalchemy", "dbt", "asyncio", "py.warnings"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def _run(cmd: list[str], *, cwd: Path, timeout: float, extra_env: dict[str, str] | None = None) -> tuple[int, str]:
-    """Run a command, echoing its output into the task log as it comes; return (rc, output)."""
+    """Run a command; echo its summary, warning and error lines into the task log; return (rc, output)."""
     log.info("running: %s%s", " ".join(cmd), "".join(f" ({k}={v})" for k, v in (extra_env or {}).items()))
     lines: list[str] = []
+    hidden = 0
     with subprocess.Popen(cmd, cwd=cwd, env={**_env(), **(extra_env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, bufsize=1) as proc:
         deadline = time.monotonic() + timeout
         assert proc.stdout is not None
         try:
             for line in proc.stdout:
-                print(line, end="", flush=True)
                 lines.append(line)
+                if _WORTH_LOGGING.search(line):
+                    print(line, end="", flush=True)
+                else:
+                    hidden += 1
                 if time.monotonic() > deadline:
                     proc.kill()
                     raise TransientFailure(f"{cmd[0]} still running after {timeout:.0f} s; killed")
@@ -73,6 +92,11 @@ def _run(cmd: list[str], *, cwd: Path, timeout: float, extra_env: dict[str, str]
                     proc.kill()
             raise
         rc = proc.wait()
+    if rc != 0 and hidden:
+        print(f"… last lines of {Path(cmd[0]).name}'s output (exit {rc}):", flush=True)
+        print("".join(lines[-_TAIL_ON_FAILURE:]), end="", flush=True)
+    elif hidden:
+        log.info("%d routine lines of %s output not shown", hidden, Path(cmd[0]).name)
     return rc, "".join(lines)
 
 
@@ -97,16 +121,18 @@ def gate(layers: tuple[str, ...], day: date) -> dict:
     from expectations.interval import IntervalError
     from ingestion.db import DatabaseConfigError
 
+    quiet_loggers()
     verdicts, blocked = {}, []
     for layer in layers:
         try:
-            result = run_gate(layer, day)
+            with _gx_store_lock():
+                result = run_gate(layer, day)
         except DatabaseConfigError as exc:
             raise TransientFailure(f"gate {layer}: {exc}") from exc
         except (GateConfigError, GateError, IntervalError) as exc:
             raise PermanentFailure(f"gate {layer} could not run: {exc}") from exc
         except Exception as exc:   # GX wraps driver errors; an outage is worth a retry, a bug is not
-            if _OUTAGE.search(str(exc)):
+            if _OUTAGE.search(str(exc)) or _gx_clash(exc):
                 raise TransientFailure(f"gate {layer}: {exc}") from exc
             raise PermanentFailure(f"gate {layer} could not run: {type(exc).__name__}: {exc}") from exc
         print(result.summary(), flush=True)
@@ -118,6 +144,36 @@ def gate(layers: tuple[str, ...], day: date) -> dict:
     if blocked:
         raise DataGateBlocked("quality gate blocked the night " + day.isoformat() + ":\n" + "\n".join(blocked))
     return verdicts
+
+
+def _gx_clash(exc: BaseException) -> bool:
+    """GX's "resource not fresh" errors: another process rewrote a suite or a validation definition
+    in the shared GX store between our read and our write. Retrying reads the new state."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if "Freshness" in type(exc).__name__ or "not fresh" in str(exc).lower():
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+class _gx_store_lock:
+    """One gate at a time per GX store (a PostgreSQL advisory lock keyed on the store's folder):
+    the gate rewrites the suites it validates, so two gates at once clash on the store's files.
+    The lock goes with the session, so a killed gate never leaves it behind."""
+
+    def __enter__(self) -> "_gx_store_lock":
+        from expectations.config import GateConfig
+        from ingestion import db
+
+        self._conn = db.connect("transform", autocommit=True)
+        key = str(GateConfig.from_env().gx_state_dir.resolve())
+        self._conn.execute("select pg_advisory_lock(hashtextextended(%s, 0))", ("motcua.gx:" + key,))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._conn.close()
 
 
 def ensure_staging(as_of: str, target: Path | None = None) -> bool:
@@ -192,6 +248,26 @@ def dbt_build(as_of: str, target: Path | None = None, extra_args: tuple[str, ...
     if parsed is None:
         raise PermanentFailure(f"dbt build succeeded but wrote no run_results.json in {target}")
     return parsed[0]
+
+
+def publish_night(run_id: str, day: date, start: datetime, end: datetime, build: dict, verdicts: dict) -> dict:
+    """Publish the night's gated build (publish.publish): one transaction, history appended.
+
+    `build` is dbt_build's DbtRun as JSON, `verdicts` the gates' (raw, staging, marts) as returned
+    by gate(). Returns what the task hands on: the publication id, whether BI's tables were swapped
+    and the number of revised values.
+    """
+    from publish import PublishRequest, publish
+    from publish.provenance import git_commit
+
+    run = DbtRun.from_json(build)
+    request = PublishRequest(
+        run_id=run_id, local_date=day, interval_start=start, interval_end=end, git_commit=git_commit(),
+        dbt_invocation_id=run.invocation_id, built_at=run.generated_at, gate_summary={**verdicts, "dbt": build},
+    )
+    result = publish(request)
+    print(result.summary(), flush=True)
+    return {"publication_id": result.publication_id, "swapped": result.swapped, "revisions": result.revisions}
 
 
 def dbt_docs(as_of: str, target: Path | None = None) -> Path:

@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Local Airflow for the project's DAGs (kpi_nightly).
 #
-#   bash scripts/airflow.sh                 # airflow standalone on http://127.0.0.1:${AIRFLOW_PORT:-8781}
-#   bash scripts/airflow.sh test 2026-03-02 # run the night of 2 March 2026 once, in-process (airflow dags test)
+#   bash scripts/airflow.sh                 # API server + scheduler + dag processor on http://127.0.0.1:${AIRFLOW_PORT:-8781}
+#   bash scripts/airflow.sh test 2026-03-02 # run the night of 2 March 2026 once, in-process (airflow dags test;
+#                                           #  no task log in the UI: prefer `motcua nightly rerun --night D`)
 #   bash scripts/airflow.sh <airflow args>  # any airflow command with the same settings, e.g. `dags list`
 #
-# State lives in .local/airflow (SQLite metadata, logs, the generated admin password).
+# State lives in .local/airflow (SQLite metadata, logs, the generated admin password, mode 600).
+# Nothing listens beyond 127.0.0.1: the API server binds there and the scheduler runs without its
+# log server (tasks run on this machine, the API server reads their log files directly).
 # The services (PostgreSQL, Kafka) must be up: `make up`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 VENV_BIN="$ROOT/.venv/bin"
-# Not 8080 (often taken), nor 8793/8794: Airflow's own log servers (scheduler, triggerer) use those
-# by default; they move to PORT+1 and PORT+2 here.
+# Not 8080 (often taken).
 PORT="${AIRFLOW_PORT:-8781}"
+umask 077      # the metadata, the logs and the generated admin password are for this user only
 
 export AIRFLOW_HOME="${AIRFLOW_HOME:-$ROOT/.local/airflow}"
 export AIRFLOW__CORE__DAGS_FOLDER="$ROOT/dags"
@@ -27,8 +30,16 @@ export AIRFLOW__API__WORKERS="${AIRFLOW__API__WORKERS:-1}"
 export AIRFLOW__API__HOST=127.0.0.1
 export AIRFLOW__API__PORT="$PORT"
 export AIRFLOW__API__BASE_URL="http://127.0.0.1:$PORT"
+# Airflow's log servers bind every interface, with no setting for the host (3.3.2): none is started
+# (scheduler --skip-serve-logs; no triggerer, the DAG defers nothing). Their ports still move off
+# the defaults (8793/8794) in case a component starts one anyway.
 export AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT="${AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT:-$((PORT + 1))}"
 export AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT="${AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT:-$((PORT + 2))}"
+export AIRFLOW__CORE__EXECUTOR="${AIRFLOW__CORE__EXECUTOR:-LocalExecutor}"
+# Times: the nights are Vietnamese. (The UI itself shows the browser's timezone: user menu → Timezone.)
+export AIRFLOW__CORE__DEFAULT_TIMEZONE="${AIRFLOW__CORE__DEFAULT_TIMEZONE:-Asia/Ho_Chi_Minh}"
+# Task logs: each task's summary, warnings and errors, not the libraries' chatter.
+export AIRFLOW__LOGGING__NAMESPACE_LEVELS="${AIRFLOW__LOGGING__NAMESPACE_LEVELS:-great_expectations=WARNING kafka=WARNING urllib3=WARNING sqlalchemy=WARNING}"
 # Without it, tasks look for the execution API on the default port and fail to start.
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://127.0.0.1:$PORT/execution/"
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY=False
@@ -50,28 +61,39 @@ ensure_metadata() {
 
 case "${1:-standalone}" in
   standalone)
-    for p in "$PORT" "$AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT" "$AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"; do
-      if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-        echo "port $p on 127.0.0.1 is taken (Airflow already running?); choose others: AIRFLOW_PORT=8791 $0" >&2
-        exit 1
-      fi
-    done
+    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+      echo "port $PORT on 127.0.0.1 is taken (Airflow already running?); choose another: AIRFLOW_PORT=8791 $0" >&2
+      exit 2
+    fi
     ensure_metadata
+    passwords="$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated"
     cat <<EOF
-Airflow standalone for $ROOT
-  UI:        http://127.0.0.1:$PORT   (DAG kpi_nightly; paused at creation — unpause it to schedule nights)
-  login:     user "admin"; the password is generated on first start into
-             $AIRFLOW_HOME/simple_auth_manager_passwords.json.generated
-             (shown below once it exists: cat that file)
-  one night: bash scripts/airflow.sh test YYYY-MM-DD      (in-process, no scheduler needed)
+Airflow for $ROOT
+  UI:        http://127.0.0.1:$PORT   (DAG kpi_nightly; paused at creation: unpause it to schedule nights)
+  login:     user "admin"; its generated password is in $passwords (readable by you only)
+  one night: motcua nightly rerun --night YYYY-MM-DD   (through the scheduler; task logs in the UI)
   stop:      Ctrl-C
 EOF
-    ( for _ in $(seq 1 120); do
-        f="$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated"
-        if [[ -s "$f" ]]; then echo "login (SimpleAuthManager): $(cat "$f")"; break; fi
-        sleep 2
-      done ) &
-    exec airflow standalone
+    pids=()
+    stop() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+    trap 'stop; exit 0' INT TERM
+    trap stop EXIT
+    mkdir -p "$AIRFLOW_HOME/logs"
+    airflow api-server >"$AIRFLOW_HOME/logs/api-server.out" 2>&1 & pids+=($!)
+    airflow dag-processor >"$AIRFLOW_HOME/logs/dag-processor.out" 2>&1 & pids+=($!)
+    airflow scheduler --skip-serve-logs >"$AIRFLOW_HOME/logs/scheduler.out" 2>&1 & pids+=($!)
+    for _ in $(seq 1 120); do
+      if [[ -s "$passwords" ]] && (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+        chmod 600 "$passwords"
+        echo "ready: http://127.0.0.1:$PORT (admin password in $passwords)"
+        break
+      fi
+      sleep 2
+    done
+    # Stop everything as soon as one component dies (its output is in $AIRFLOW_HOME/logs/*.out).
+    wait -n "${pids[@]}" || true
+    echo "an Airflow component stopped; see $AIRFLOW_HOME/logs/*.out" >&2
+    exit 1
     ;;
   test)
     night="${2:?usage: $0 test YYYY-MM-DD   (the local night to run, Asia/Ho_Chi_Minh)}"
@@ -80,9 +102,6 @@ EOF
     # that ends at its logical date, hence D+1 at 02:00.
     logical="$(date -d "$night + 1 day" +%Y-%m-%d)T02:00:00+07:00"
     ensure_metadata
-    # Airflow 3.3.2's `dags test` crashes on a successful run with a DeadlineAlert; the DAG's
-    # deadline watchdog still checks the deadline (see dags/kpi_nightly.py).
-    export MOTCUA_NIGHTLY_NATIVE_DEADLINE=0
     exec airflow dags test kpi_nightly "$logical" "$@"
     ;;
   *)

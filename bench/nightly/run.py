@@ -93,7 +93,7 @@ def airflow_env(home: Path, dbname: str, target: Path, **extra: str) -> dict:
     env.update(AIRFLOW_HOME=str(home), AIRFLOW__CORE__DAGS_FOLDER=str(ROOT / "dags"),
                AIRFLOW__CORE__LOAD_EXAMPLES="False", PGDATABASE=dbname,
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])),
-               MOTCUA_DBT_TARGET_PATH=str(target), MOTCUA_NIGHTLY_NATIVE_DEADLINE="0",
+               MOTCUA_DBT_TARGET_PATH=str(target),
                MOTCUA_NIGHTLY_START_DATE="2026-01-01", DO_NOT_TRACK="1", GX_ANALYTICS_ENABLED="false",
                AIRFLOW__COSMOS__ENABLE_TELEMETRY="False", PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     env.update(extra)

@@ -24,8 +24,6 @@ def airflow_env(home: Path, **extra: str) -> dict[str, str]:
         DO_NOT_TRACK="1",
         GX_ANALYTICS_ENABLED="false",
         MOTCUA_NIGHTLY_START_DATE="2026-01-01",
-        # Airflow 3.3.2's `dags test` crashes on a successful run with a DeadlineAlert (see the DAG).
-        MOTCUA_NIGHTLY_NATIVE_DEADLINE="0",
     )
     env.pop("MOTCUA_ALERT_WEBHOOK", None)
     env.update(extra)

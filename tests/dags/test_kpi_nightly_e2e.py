@@ -207,7 +207,7 @@ def test_a_night_with_bad_data_fails_at_the_gate_and_publishes_nothing(night_env
     assert proc.returncode != 0, out[-4000:]
     assert f"quality gate BLOCKED: layer=raw date={today.isoformat()}" in out
     assert "raw_occurred_at_not_in_future" in out                  # the GX summary is in the task log
-    assert "ALERT run_failed: kpi_nightly run" in out
+    assert f"ALERT run_failed: kpi_nightly night {today.isoformat()} failed at task gate_raw_staging" in out
     assert "up_for_retry" not in out                                # a blocked gate is not retried
     assert "starting task_id=dbt_build" not in out and "starting task_id=publish" not in out
     # BI still sees the last good figures; the history has no new publication.

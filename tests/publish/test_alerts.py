@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from publish.alerts import check_deadline, send_alert
+from publish.alerts import check_deadline, on_task_failure, send_alert
 
 
 @pytest.fixture()
@@ -87,15 +87,66 @@ def test_without_a_webhook_the_alert_is_a_log_line(monkeypatch, capsys):
     assert "ALERT run_failed: x" in capsys.readouterr().out
 
 
-def test_the_native_deadline_callback_names_the_run_from_airflows_context(webhook, monkeypatch):
-    import asyncio
+@pytest.mark.parametrize("bad", [
+    "file:///etc/passwd", "data:text/plain,hello", "ftp://127.0.0.1/x", "gopher://127.0.0.1/", "127.0.0.1:9/x",
+    "http://", "http://[::1", "http://127.0.0.1:99999/x", "https://exa mple.org/x y", "javascript:alert(1)",
+])
+def test_a_webhook_that_is_not_http_is_refused_with_a_warning_and_never_raises(bad, monkeypatch, capsys, caplog):
+    monkeypatch.setenv("MOTCUA_ALERT_WEBHOOK", bad)
+    with caplog.at_level("WARNING", logger="motcua.alerts"):
+        assert send_alert("run_failed", "gate blocked") is False
+    assert "ALERT run_failed: gate blocked" in capsys.readouterr().out
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings and all("/etc/passwd" not in w for w in warnings), warnings
 
-    from publish.alerts import on_deadline_missed
+
+def test_a_webhook_answering_an_error_status_is_a_warning(monkeypatch, caplog):
+    from http.server import BaseHTTPRequestHandler
+
+    class Refusing(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.send_response(500)
+            self.end_headers()
+
+        def log_message(self, *args):
+            return None
+
+    server = HTTPServer(("127.0.0.1", 0), Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("MOTCUA_ALERT_WEBHOOK", f"http://127.0.0.1:{server.server_port}/x")
+        with caplog.at_level("WARNING", logger="motcua.alerts"):
+            assert send_alert("run_failed", "x") is False
+        assert any("answered 500" in r.getMessage() for r in caplog.records)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_failed_task_alert_names_the_night_the_task_and_the_first_failed_expectations(webhook, monkeypatch):
+    from types import SimpleNamespace
+
+    from publish.errors import DataGateBlocked
 
     url, received = webhook
     monkeypatch.setenv("MOTCUA_ALERT_WEBHOOK", url)
-    context = {"dag_run": {"dag_run_id": "scheduled__2026-03-03T19:00:00+00:00", "queued_at": "2026-03-03T19:00:02Z"},
-               "deadline": {"id": "x", "deadline_time": "2026-03-03T23:00:02Z"}}
-    asyncio.run(on_deadline_missed(deadline_minutes=240.0, context=context))
-    assert received[0]["body"]["text"] == ("ALERT deadline_missed: kpi_nightly run scheduled__2026-03-03T19:00:00+00:00 "
-                                           "is still running past its deadline of 240 min")
+    blocked = DataGateBlocked(
+        "quality gate blocked the night 2026-02-04:\n"
+        "quality gate BLOCKED: layer=raw date=2026-02-04 (12 expectations, 2 critical failed, 1 warnings, 0.4 s) run_id=u\n"
+        "CRITICAL (blocks publication):\n"
+        "  - [raw] raw_occurred_at_not_in_future: no event after now\n"
+        "      20 of 20 rows unexpected\n"
+        "      see file:///x.html\n"
+        "  - [raw] raw_agency_feed_not_stopped: every agency sent events\n"
+        "WARNING (recorded, not blocking):\n"
+        "  - [raw] raw_late_share: few late events\n"
+        "History: select 1;")
+    context = {"ti": SimpleNamespace(task_id="gate_raw_staging"), "dag_run": SimpleNamespace(run_id="manual__x"),
+               "exception": blocked}
+    on_task_failure(context, night="2026-02-04")
+    text = received[0]["body"]["text"]
+    assert text.startswith("ALERT run_failed: kpi_nightly night 2026-02-04 failed at task gate_raw_staging (run manual__x): ")
+    assert "quality gate BLOCKED: layer=raw date=2026-02-04" in text
+    assert "- [raw] raw_occurred_at_not_in_future: no event after now" in text
+    assert "- [raw] raw_agency_feed_not_stopped" in text
+    assert "raw_late_share" not in text and "History" not in text

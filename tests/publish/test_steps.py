@@ -82,3 +82,51 @@ def test_a_new_as_of_each_night_keeps_dbt_partial_parsing(tmp_path):
     assert "Unable to do partial parsing" not in parse(as_of="2026-03-03T02:00:00+07:00")
     assert "Unable to do partial parsing" in parse("--vars", '{"as_of": "2026-03-04T02:00:00+07:00"}',
                                                    as_of="2026-03-04T02:00:00+07:00")
+
+
+def test_a_gx_store_clash_is_transient_and_a_gx_bug_is_not(monkeypatch, pg_db):
+    """Two gates rewriting the same GX suite: "not fresh" is worth a retry, not a blocked night."""
+    from datetime import date
+
+    import expectations.gate as gate_module
+    from great_expectations.exceptions.resource_freshness import (
+        CheckpointRelatedResourcesFreshnessError, ResourceFreshnessError,
+    )
+
+    from publish import steps
+    from publish.errors import PermanentFailure, TransientFailure
+
+    monkeypatch.setenv("PGDATABASE", pg_db)
+
+    def clash(layer, day):
+        raise CheckpointRelatedResourcesFreshnessError([ResourceFreshnessError("ExpectationSuite 'raw' has changed")])
+
+    monkeypatch.setattr(gate_module, "run_gate", clash)
+    with pytest.raises(TransientFailure, match="gate raw"):
+        steps.gate(("raw",), date(2026, 2, 2))
+
+    def bug(layer, day):
+        raise KeyError("expectation_type")
+
+    monkeypatch.setattr(gate_module, "run_gate", bug)
+    with pytest.raises(PermanentFailure, match="KeyError"):
+        steps.gate(("raw",), date(2026, 2, 2))
+
+
+def test_a_child_process_logs_its_summary_warnings_and_errors_not_its_chatter(capsys, tmp_path):
+    import sys
+
+    from publish.steps import _run
+
+    chatter = "\n".join(f"12:00:{i:02d}  {i} of 60 OK created sql view model staging.m{i}" for i in range(60))
+    script = f"print({chatter!r}); print('12:01:00  [WARNING]: Deprecated functionality'); " \
+             "print('12:01:01  Done. PASS=40 WARN=1 ERROR=0 SKIP=0 TOTAL=41')"
+    rc, out = _run([sys.executable, "-c", script], cwd=tmp_path, timeout=60)
+    shown = capsys.readouterr().out
+    assert rc == 0 and out.count("OK created") == 60          # the caller still gets everything
+    assert "OK created" not in shown
+    assert "[WARNING]: Deprecated functionality" in shown and "Done. PASS=40 WARN=1" in shown
+
+    rc, _ = _run([sys.executable, "-c", f"print({chatter!r}); raise SystemExit(2)"], cwd=tmp_path, timeout=60)
+    shown = capsys.readouterr().out
+    assert rc == 2 and "  59 of 60 OK created" in shown and "  5 of 60 OK created" not in shown   # the tail
