@@ -3,12 +3,13 @@
 Three agencies receive a steady number of cases every working day (workcal: weekends and Tết
 2026 are off); each case is received, assigned, completed and delivered the same day, every
 other one is rated. Raw rows (payload and Kafka coordinates; PostgreSQL derives the typed
-columns) are inserted as the owner, like the loader would; the stand-in models are built as
-motcua_transform, like dbt would.
+columns) are inserted as the owner, like the loader would; the models are the real dbt project's,
+built by dbt as motcua_transform (the gate judges what ships, not a copy of it).
 """
 from __future__ import annotations
 
 import json
+import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -21,7 +22,8 @@ BUILD_SCHEMA = GateConfig().marts_schema             # where dbt builds the mart
 
 AGENCIES = {"SKHDT": 3, "STNMT": 2, "SGTVT": 2}     # cases received per working day
 GATE_DAY = date(2026, 3, 18)                        # a Wednesday, 4 weeks after Tết 2026
-STAND_IN_SQL = Path(__file__).with_name("stand_in_models.sql")
+# the build runs the morning after the gate day: the day's open cases are judged at its end
+BUILD_AS_OF = "2026-03-19T00:00:00+07:00"
 TZ = "Asia/Ho_Chi_Minh"
 
 
@@ -74,7 +76,7 @@ select p.payload, sha256(convert_to(p.payload::text, 'UTF8')), 'motcua.case-even
 
 
 def load_history(dbname: str, day: date = GATE_DAY, *, stopped_agency: str | None = None,
-                 build_models: bool = True) -> None:
+                 build_models: bool = True, target_path: Path | None = None) -> None:
     """Steady history up to and including `day`; optionally an agency silent on `day`."""
     days = working_days(day)
     with db.connect("owner", dbname, autocommit=True) as conn:
@@ -82,21 +84,20 @@ def load_history(dbname: str, day: date = GATE_DAY, *, stopped_agency: str | Non
         on_day = {a: n for a, n in AGENCIES.items() if a != stopped_agency}
         insert_cases(conn, [day], on_day)
     if build_models:
-        build_stand_in_models(dbname)
+        build_models_with_dbt(dbname, target_path=target_path)
 
 
-def build_stand_in_models(dbname: str, staging: str = "table", marts_schema: str = BUILD_SCHEMA) -> None:
-    """The stand-ins land where dbt builds the marts: the build schema the gate judges."""
-    sql = STAND_IN_SQL.read_text().replace(f"{BUILD_SCHEMA}.", f"{marts_schema}.").replace(
-        f"create schema if not exists {BUILD_SCHEMA};", f"create schema if not exists {marts_schema};")
-    if staging == "view":
-        sql = sql.replace("create table staging.stg_case_events as", "create view staging.stg_case_events as")
-    with db.connect("transform", dbname, autocommit=True) as conn:
-        conn.execute(sql)
-        # what dbt's +grants and grant_schema_usage() give the gate's role on the real models
-        for schema in ("staging", marts_schema):
-            conn.execute(f"grant usage on schema {schema} to motcua_gate")
-            conn.execute(f"grant select on all tables in schema {schema} to motcua_gate")
+def build_models_with_dbt(dbname: str, *, target_path: Path | None = None,
+                          marts_schema: str = BUILD_SCHEMA) -> None:
+    """The real dbt project's seeds and models (its data tests are dbt's own, not the gate's),
+    built into `marts_schema`: the build schema the gate judges."""
+    from tests.dbt.dbt_runner import run_dbt
+
+    if target_path is None:
+        with tempfile.TemporaryDirectory(prefix="dbt_gate_") as tmp:
+            return build_models_with_dbt(dbname, target_path=Path(tmp), marts_schema=marts_schema)
+    run_dbt(dbname, "build", "--resource-type", "seed", "--resource-type", "model", target_path=target_path,
+            as_of=BUILD_AS_OF, env_overrides={"MOTCUA_BUILD_SCHEMA": marts_schema})
 
 
 def insert_event(dbname: str, *, case_id: str, event_type: str, occurred_at: str, ingested_at: str,

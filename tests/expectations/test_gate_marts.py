@@ -36,7 +36,7 @@ def test_marts_are_judged_in_the_build_schema(pg_db, gate_config):
     # The gate judges the schema dbt built into (MOTCUA_BUILD_SCHEMA), not BI's marts: a bad
     # build must block even though no published marts exist yet.
     data.load_history(pg_db, build_models=False)
-    data.build_stand_in_models(pg_db, marts_schema="nightly_build")
+    data.build_models_with_dbt(pg_db, marts_schema="nightly_build")
     data.execute(pg_db, "update nightly_build.kpi_agency_monthly set on_time_rate = -0.5 "
                         "where agency_code = 'STNMT' and month = date '2026-02-01'", role="transform")
     config = replace(gate_config, marts_schema="nightly_build")
@@ -87,18 +87,24 @@ def test_figures_that_do_not_reconcile_block(good_db, gate_config):
     data.execute(good_db, """
         -- a case swapped for an invented one: every total still adds up, only case-level
         -- reconciliation with raw sees it
-        insert into marts_build.fct_cases select * from marts_build.fct_cases where case_id = 'SGTVT-260318-0002';
-        update marts_build.fct_cases set case_id = 'SGTVT-INVENTED' where ctid = (
-            select max(ctid) from marts_build.fct_cases where case_id = 'SGTVT-260318-0002');
-        delete from marts_build.fct_cases where case_id = 'SGTVT-260318-0002';
+        update marts_build.fct_cases set case_id = 'SGTVT-INVENTED' where case_id = 'SGTVT-260318-0002';
         -- an agency total that no longer matches its cases (nor its officers)
         update marts_build.kpi_agency_monthly set cases_received = cases_received + 1,
                first_pass_return_rate = 0 where agency_code = 'SKHDT' and month = date '2026-03-01';
-        -- an officer row with nothing in it
-        insert into marts_build.kpi_officer_monthly (officer_id, agency_code, month, cases_received,
-            cases_returned_first_pass, cases_completed, cases_completed_on_time, working_days,
-            throughput_per_working_day, ratings_count, complaints_count)
-        values ('GHOST-01', 'SGTVT', date '2026-03-01', 0, 0, 0, 0, 22, 0, 0, 0)""", role="transform")
+        -- an officer row with nothing in it: a real row's copy, every count zero
+        create temp table ghost as select * from marts_build.kpi_officer_monthly
+         where officer_id = 'SGTVT-CB2' and month = date '2026-03-01';
+        update ghost set officer_id = 'GHOST-01';
+        do $$ declare c text; begin
+          for c in select column_name from information_schema.columns
+                    where table_schema = 'marts_build' and table_name = 'kpi_officer_monthly'
+                      and data_type in ('integer', 'bigint') and column_name <> 'working_days' loop
+            execute format('update ghost set %I = 0', c);
+          end loop;
+        end $$;
+        update ghost set throughput_per_working_day = 0, on_time_rate = null, first_pass_return_rate = null,
+                         avg_rating = null, satisfied_share = null, complaint_rate = null;
+        insert into marts_build.kpi_officer_monthly select * from ghost""", role="transform")
 
     result = run_gate("marts", GATE_DAY, dbname=good_db, config=gate_config)
 

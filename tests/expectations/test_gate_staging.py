@@ -1,8 +1,12 @@
-"""Staging layer: a duplicate that slipped past blocks; completions before receipts block above
-the tolerated share; an orphaned completion (receipt not arrived) is only a warning."""
+"""Staging layer: a duplicate event fails the dbt model's own test (dbt owns it, the gate does not
+repeat it); completions before receipts block above the tolerated share; an orphaned completion
+(receipt not arrived) is only a warning."""
 from __future__ import annotations
 
+import pytest
+
 from expectations import run_gate
+from tests.dbt.dbt_runner import DbtFailed, run_dbt
 from tests.expectations import data
 from tests.expectations.data import GATE_DAY
 
@@ -11,26 +15,34 @@ def _names(outcomes) -> set[str]:
     return {o.expectation for o in outcomes}
 
 
-def test_duplicate_event_in_staging_blocks(good_db, gate_config):
-    data.execute(good_db, """insert into staging.stg_case_events
-                             select * from staging.stg_case_events where case_id = 'SKHDT-260318-0002'
-                                                                     and event_type = 'case.completed'""",
-                 role="transform")
+def test_duplicate_event_in_staging_fails_the_dbt_test_not_a_gate_copy(good_db, gate_config, tmp_path):
+    # A staging model that let a duplicate through (a join gone wrong): the model is swapped for
+    # one that repeats a completion of the gate day.
+    data.execute(good_db, """
+        alter view staging.stg_motcua__case_events rename to stg_motcua__case_events_built;
+        create view staging.stg_motcua__case_events as
+        select * from staging.stg_motcua__case_events_built
+        union all
+        select * from staging.stg_motcua__case_events_built
+         where case_id = 'SKHDT-260318-0002' and event_type = 'case.completed'""", role="transform")
 
+    with pytest.raises(DbtFailed) as failed:
+        run_dbt(good_db, "test", "--select", "stg_motcua__case_events", target_path=tmp_path / "dbt")
+    assert "unique_stg_motcua__case_events_event_id" in str(failed.value)
+
+    # dbt build stops on that failure before the gate runs; the gate itself no longer repeats
+    # the model's key rule (one owner per rule).
     result = run_gate("staging", GATE_DAY, dbname=good_db, config=gate_config)
-
-    assert result.exit_code == 3
-    assert _names(result.critical_failures) == {"staging_event_id_unique"}
-    (dup,) = result.critical_failures
-    # The 7 cases of the day have 31 events; one of them now appears twice (both rows unexpected).
-    assert (dup.unexpected_count, dup.element_count) == (2, 32)
-    assert "staging_event_id_unique" in result.summary()
+    assert not any(name.startswith("staging_event_id") for name in _names(result.outcomes))
 
 
 def test_completion_before_receipt_blocks(good_db, gate_config):
-    data.execute(good_db, """update staging.stg_case_events set occurred_at = occurred_at - interval '1 day'
-                              where case_id = 'STNMT-260318-0001' and event_type = 'case.completed'""",
-                 role="transform")
+    # The source sent the completion a day early (staging is a view over raw).
+    data.execute(good_db, """update raw.case_events
+                                set payload = jsonb_set(payload, '{occurred_at}',
+                                                        to_jsonb(to_char((occurred_at - interval '1 day') at time zone 'UTC',
+                                                                         'YYYY-MM-DD"T"HH24:MI:SS"Z"')))
+                              where case_id = 'STNMT-260318-0001' and event_type = 'case.completed'""")
 
     result = run_gate("staging", GATE_DAY, dbname=good_db, config=gate_config)
 
@@ -45,7 +57,7 @@ def test_orphaned_completion_is_a_warning(pg_db, gate_config):
     # The receipt of one completed case has not arrived (late or lost upstream).
     data.execute(pg_db, "delete from raw.case_events where case_id = 'SGTVT-260318-0001' "
                         "and event_type = 'case.received'")
-    data.build_stand_in_models(pg_db)
+    data.build_models_with_dbt(pg_db)
 
     result = run_gate("staging", GATE_DAY, dbname=pg_db, config=gate_config)
 

@@ -7,11 +7,11 @@ with
 
 cases as (
 
-    -- the cases in this run's scope (all on a full build, the affected ones on an incremental run)
+    -- the received cases in this run's scope (all on a full build, the affected ones on an
+    -- incremental run): int_case_sla is scoped already, and fct_cases is a copy of it
     select case_id, agency_code, handling_officer_id, received_at, effective_due_at,
            coalesce(completed_at, withdrawn_at) as closed_at
-    from {{ ref('fct_cases') }}
-    where case_id in (select case_id from {{ ref('int_case_events_scoped') }})
+    from {{ ref('int_case_sla') }}
 
 ),
 

@@ -1,3 +1,7 @@
+{#- A table: fct_cases copies it and int_case_month_snapshots reads it, so the clock is computed
+    once per run (scoped like int_case_events_scoped: all cases on a full build, the affected ones
+    on an incremental run). -#}
+{{ config(materialized='table', post_hook=['analyze {{ this }}']) }}
 {#- The SLA clock of each received case (docs/domain/sla-clock.md), in working-time positions
     (see macros/working_time.sql): every lookup is an equality join on the calendar, O(1) per case.
     - clock start: the receipt instant; outside office hours it is the next working minute by

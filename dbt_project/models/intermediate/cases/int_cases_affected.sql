@@ -5,6 +5,9 @@
     the build's as-of instant (open cases: their overdue/waiting state moves with time). Empty on
     a full build. -#}
 -- depends_on: {{ ref('int_ingestion_watermark') }}
+{#- The raw events are read only on an incremental run (inside the if below): the comment keeps
+    the source in dbt's lineage on every parse. -#}
+-- depends_on: {{ source('motcua', 'case_events') }}
 {%- set fct = built_relation('fct_cases') %}
 {%- set recorded = existing_relation('lineage', 'dbt_incremental_watermark') %}
 
