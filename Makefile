@@ -36,6 +36,17 @@ demo: up  ## run the pipeline end to end on a generated event stream
 docs: up  ## serve the dbt docs of the published marts on http://127.0.0.1:8580 (MOTCUA_DOCS_PORT)
 	$(PY) -m motcua docs serve --rebuild
 
+ui: up  ## Airflow on http://127.0.0.1:8781 (AIRFLOW_PORT): the nightly DAG, its runs and task logs
+	bash scripts/airflow.sh
+
+rerun: up  ## rerun one night through the Airflow scheduler: make rerun NIGHT=YYYY-MM-DD (needs `make ui`)
+	@[ -n "$(NIGHT)" ] || { echo "usage: make rerun NIGHT=YYYY-MM-DD" >&2; exit 2; }
+	$(PY) -m motcua nightly rerun --night $(NIGHT)
+
+backfill: up  ## run nights FROM..TO one at a time, oldest first: make backfill FROM=D1 TO=D2 (needs `make ui`)
+	@[ -n "$(FROM)" ] && [ -n "$(TO)" ] || { echo "usage: make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD" >&2; exit 2; }
+	$(PY) -m motcua nightly backfill --from-night $(FROM) --to-night $(TO)
+
 test: setup  ## run the whole test suite against the real services
 	bash scripts/test.sh
 
@@ -45,4 +56,4 @@ bench: up  ## run the benchmarks (prints figures and ratios)
 clean: down  ## remove all local state (databases, Kafka data, virtualenv)
 	rm -rf .local $(VENV)
 
-.PHONY: help setup up down status demo docs test bench clean
+.PHONY: help setup up down status demo docs ui rerun backfill test bench clean
