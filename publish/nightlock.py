@@ -25,7 +25,6 @@ from datetime import date
 import psycopg
 
 from ingestion import db
-from ingestion.settings import load_local_secrets
 from publish.errors import TransientFailure
 
 log = logging.getLogger(__name__)
@@ -42,7 +41,7 @@ class Baton:
 
 
 def _connect(dbname: str | None) -> psycopg.Connection:
-    load_local_secrets()
+    # db.connect reads the transform role's own password (and nothing else) from the secrets
     try:
         return db.connect("transform", dbname)
     except db.DatabaseConfigError as exc:
