@@ -7,6 +7,8 @@ connection). That is a real outage as the client sees it, from a chosen moment.
 """
 from __future__ import annotations
 
+import contextlib
+
 import socket
 import threading
 
@@ -39,26 +41,20 @@ class Relay:
 
     @staticmethod
     def _pipe(src: socket.socket, dst: socket.socket) -> None:
-        try:
+        # a peer that went away ends the pipe; shutting down an already closed socket is harmless
+        with contextlib.suppress(OSError):
             while data := src.recv(65536):
                 dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+        for s in (src, dst):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
 
     def cut(self) -> None:
         """Drop every relayed connection; new ones keep being refused."""
         self.allow = 0
         for s in self._sockets:
-            try:
+            with contextlib.suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     def close(self) -> None:
         self._closed.set()
