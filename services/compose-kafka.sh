@@ -4,6 +4,7 @@
 # The SCRAM users are created when the storage is formatted (first start); the migrate service's
 # `ingestion.cli topic`, as motcua-admin, creates the topic with its retention and grants the ACLs.
 set -euo pipefail
+source "$(dirname "$0")/kafka-sasl.sh"
 umask 077
 : "${MOTCUA_KAFKA_ADMIN_PASSWORD:?MOTCUA_KAFKA_ADMIN_PASSWORD is required}"
 : "${MOTCUA_KAFKA_LOADER_PASSWORD:?MOTCUA_KAFKA_LOADER_PASSWORD is required}"
@@ -21,18 +22,6 @@ controller.quorum.voters=1@localhost:9093
 controller.listener.names=CONTROLLER
 listeners=CLIENT://:9092,CONTROLLER://localhost:9093
 advertised.listeners=CLIENT://kafka:9092
-listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,CLIENT:SASL_PLAINTEXT
-inter.broker.listener.name=CLIENT
-sasl.enabled.mechanisms=SCRAM-SHA-512
-sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
-listener.name.client.sasl.enabled.mechanisms=SCRAM-SHA-512
-listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="motcua-admin" password="$MOTCUA_KAFKA_ADMIN_PASSWORD";
-sasl.mechanism.controller.protocol=PLAIN
-listener.name.controller.sasl.enabled.mechanisms=PLAIN
-listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="motcua-controller" password="$MOTCUA_KAFKA_CONTROLLER_PASSWORD" user_motcua-controller="$MOTCUA_KAFKA_CONTROLLER_PASSWORD";
-authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
-super.users=User:motcua-admin;User:motcua-controller
-allow.everyone.if.no.acl.found=false
 log.dirs=$DATA
 num.partitions=12
 auto.create.topics.enable=false
@@ -44,6 +33,7 @@ share.coordinator.state.topic.min.isr=1
 log.retention.ms=$RETENTION_MS
 message.max.bytes=2097152
 CONF
+kafka_sasl_properties >> "$CONF"
 
 if [ ! -f "$DATA/meta.properties" ]; then
   /opt/kafka/bin/kafka-storage.sh format -t "$(/opt/kafka/bin/kafka-storage.sh random-uuid)" -c "$CONF" \

@@ -8,6 +8,7 @@
 # Switching an existing broker to SASL needs a new storage: `down`, remove $STATE_DIR/kafka/data, `up`.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/kafka-sasl.sh"
 
 KAFKA_DIR="$STATE_DIR/kafka"
 LIBS="${KAFKA_LIBS:-$KAFKA_DIR/libs}"  # shareable between state folders
@@ -81,20 +82,8 @@ CONF
     cat >> "$CONF" <<CONF
 listeners=CLIENT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
 advertised.listeners=CLIENT://127.0.0.1:$KAFKA_PORT
-listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,CLIENT:SASL_PLAINTEXT
-inter.broker.listener.name=CLIENT
-sasl.enabled.mechanisms=SCRAM-SHA-512
-sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
-listener.name.client.sasl.enabled.mechanisms=SCRAM-SHA-512
-listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="motcua-admin" password="$MOTCUA_KAFKA_ADMIN_PASSWORD";
-# The controller listener authenticates too (PLAIN: SCRAM users live in the metadata it serves).
-sasl.mechanism.controller.protocol=PLAIN
-listener.name.controller.sasl.enabled.mechanisms=PLAIN
-listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="motcua-controller" password="$MOTCUA_KAFKA_CONTROLLER_PASSWORD" user_motcua-controller="$MOTCUA_KAFKA_CONTROLLER_PASSWORD";
-authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
-super.users=User:motcua-admin;User:motcua-controller
-allow.everyone.if.no.acl.found=false
 CONF
+    kafka_sasl_properties >> "$CONF"
   else
     cat >> "$CONF" <<CONF
 listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
