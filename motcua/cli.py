@@ -25,6 +25,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "psql": ("motcua.psql:main", "psql as a project role (bi, auditor, transform, ingest, owner)"),
     "docs": ("motcua.docs:main", "dbt docs of the published marts: build, serve"),
     "pii": ("ingestion.pii:main", "the personal-data hashing key: status, rotate-key"),
+    "kpi": ("motcua.kpi_registry:main", "the KPI registry: generate the dbt files derived from it (--check)"),
 }
 
 

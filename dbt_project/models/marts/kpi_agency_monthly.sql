@@ -32,7 +32,7 @@ counted as (
     from keys
     cross join lateral (
     select
-        {{ membership_counts('membership') }},
+        {{ membership_counts('membership', 'agency_month') }},
         {{ agency_state_counts('membership') }}
     from {{ ref('kpi_case_membership') }} as membership
     where membership.agency_code = keys.agency_code
@@ -46,7 +46,7 @@ counted as (
     select
         membership.agency_code,
         membership.month,
-        {{ membership_counts('membership') }},
+        {{ membership_counts('membership', 'agency_month') }},
         {{ agency_state_counts('membership') }}
     from {{ ref('kpi_case_membership') }} as membership
     group by 1, 2
@@ -70,12 +70,7 @@ rated as (
 
     select
         *,
-        {{ kpi_rates() }},
-        -- Decision 766/QĐ-TTg indicator 2.1 (progress): on-time completed + open within deadline,
-        -- over all cases handled (completed + open) in the month
-        {{ rate('cases_completed_on_time + open_within_deadline',
-                'cases_completed + open_within_deadline + open_overdue + waiting_for_applicant') }}
-            as progress_index_766
+        {{ kpi_rates('agency_month') }}
     from with_calendar
 
 )
@@ -84,36 +79,12 @@ select
     rated.agency_code,
     agencies.agency_name,
     rated.month,
-    rated.cases_received,
-    rated.cases_returned_first_pass,
-    {{ stored_rate('rated.first_pass_return_rate', 'first_pass_return_rate') }} as first_pass_return_rate,
-    rated.cases_completed,
-    rated.cases_completed_on_time,
-    {{ stored_rate('rated.on_time_rate', 'on_time_rate') }} as on_time_rate,
-    rated.early,
-    rated.on_time,
-    rated.late,
-    rated.refused,
-    rated.open_within_deadline,
-    rated.open_overdue,
-    rated.waiting_for_applicant,
-    rated.withdrawn,
-    {{ stored_rate('rated.progress_index_766', 'progress_index_766') }} as progress_index_766,
     rated.working_days,
     rated.covered_from,
     rated.covered_from > rated.month as is_partial_period,
-    {{ stored_rate('rated.throughput_per_working_day', 'throughput_per_working_day') }} as throughput_per_working_day,
-    rated.ratings_count,
-    rated.ratings_sum,
-    {{ stored_rate('rated.avg_rating', 'avg_rating') }} as avg_rating,
-    rated.ratings_satisfied_count,
-    {{ stored_rate('rated.satisfied_share', 'satisfied_share') }} as satisfied_share,
-    rated.complaints_count,
-    rated.cases_completed_with_complaint,
-    {{ stored_rate('rated.complaint_rate', 'complaint_rate') }} as complaint_rate,
+    {{- kpi_columns('agency_month', 'rated') }},
     {{ kpi_target_columns('rated') }},
-    rated.officers_count,
-    rated.membership_rows
+    rated.officers_count
 from rated
 left join {{ ref('agencies') }} as agencies on agencies.agency_code = rated.agency_code
 {{ kpi_target_joins('rated.month') }}

@@ -17,9 +17,6 @@
 
 with
 
-{%- set summed_columns = ['cases_received', 'cases_returned_first_pass', 'cases_completed', 'cases_completed_on_time',
-                           'early', 'on_time', 'late', 'refused', 'ratings_count', 'ratings_sum',
-                           'ratings_satisfied_count', 'complaints_count', 'cases_completed_with_complaint', 'membership_rows'] %}
 {% if is_incremental() -%}
 keys as (
 
@@ -37,9 +34,7 @@ summed as (
     from keys
     cross join lateral (
         select
-            {%- for column in summed_columns %}
-            coalesce(sum(daily.{{ column }}), 0)::int as {{ column }},
-            {%- endfor %}
+            {{- summed_measures('officer_month', 'daily', coalesce_zero=true) }}
             count(daily.activity_date)::int as active_days
         from {{ ref('kpi_officer_daily') }} as daily
         where daily.officer_id = keys.officer_id
@@ -55,9 +50,7 @@ summed as (
         daily.officer_id,
         daily.agency_code,
         daily.month,
-        {%- for column in summed_columns %}
-        sum(daily.{{ column }})::int as {{ column }},
-        {%- endfor %}
+        {{- summed_measures('officer_month', 'daily') }}
         count(daily.activity_date)::int as active_days
     from {{ ref('kpi_officer_daily') }} as daily
     group by 1, 2, 3
@@ -81,7 +74,7 @@ rated as (
 
     select
         *,
-        {{ kpi_rates() }}
+        {{ kpi_rates('officer_month') }}
     from with_calendar
 
 )
@@ -92,31 +85,12 @@ select
     rated.agency_code,
     agencies.agency_name,
     rated.month,
-    rated.cases_received,
-    rated.cases_returned_first_pass,
-    {{ stored_rate('rated.first_pass_return_rate', 'first_pass_return_rate') }} as first_pass_return_rate,
-    rated.cases_completed,
-    rated.cases_completed_on_time,
-    {{ stored_rate('rated.on_time_rate', 'on_time_rate') }} as on_time_rate,
-    rated.early,
-    rated.on_time,
-    rated.late,
-    rated.refused,
     rated.working_days,
     rated.covered_from,
     rated.covered_from > rated.month as is_partial_period,
-    {{ stored_rate('rated.throughput_per_working_day', 'throughput_per_working_day') }} as throughput_per_working_day,
-    rated.ratings_count,
-    rated.ratings_sum,
-    {{ stored_rate('rated.avg_rating', 'avg_rating') }} as avg_rating,
-    rated.ratings_satisfied_count,
-    {{ stored_rate('rated.satisfied_share', 'satisfied_share') }} as satisfied_share,
-    rated.complaints_count,
-    rated.cases_completed_with_complaint,
-    {{ stored_rate('rated.complaint_rate', 'complaint_rate') }} as complaint_rate,
+    {{- kpi_columns('officer_month', 'rated') }},
     {{ kpi_target_columns('rated') }},
-    rated.active_days,
-    rated.membership_rows
+    rated.active_days
 from rated
 left join {{ ref('agencies') }} as agencies on agencies.agency_code = rated.agency_code
 {{ kpi_target_joins('rated.month') }}
