@@ -108,17 +108,99 @@
   {%- endfor %}
 {% endmacro %}
 
-{#- <kpi>_target and <kpi>_met (NULL when the value or the target is NULL). -#}
+{#- <kpi>_target and <kpi>_met (NULL when the value or the target is NULL). The met flag is judged
+    on the exact fraction, recomputed from the row's numerator and denominator columns (the stored
+    rate is rounded to 4 decimals). -#}
 {% macro kpi_target_columns(source_alias) %}
+  {%- set fractions = kpi_fractions() %}
   {%- for kpi in targeted_kpis() %}
+    {%- set exact = rate(source_alias ~ '.' ~ fractions[kpi][0], source_alias ~ '.' ~ fractions[kpi][1]) %}
         target_{{ kpi }}.target as {{ kpi }}_target,
         case target_{{ kpi }}.comparator
-            when '>=' then {{ source_alias }}.{{ kpi }} >= target_{{ kpi }}.target
-            when '>' then {{ source_alias }}.{{ kpi }} > target_{{ kpi }}.target
-            when '<=' then {{ source_alias }}.{{ kpi }} <= target_{{ kpi }}.target
-            when '<' then {{ source_alias }}.{{ kpi }} < target_{{ kpi }}.target
+            when '>=' then {{ exact }} >= target_{{ kpi }}.target
+            when '>' then {{ exact }} > target_{{ kpi }}.target
+            when '<=' then {{ exact }} <= target_{{ kpi }}.target
+            when '<' then {{ exact }} < target_{{ kpi }}.target
         end as {{ kpi }}_met{% if not loop.last %},{% endif %}
   {%- endfor %}
+{% endmacro %}
+
+{#- The tail of a monthly KPI measures model, after the CTE `source` of its summed measures:
+    working days of the covered part of the month, the KPIs, the published columns (`leading`:
+    the key columns, `trailing`: row bookkeeping). Targets are joined later, at read time
+    (kpi_officer_monthly, kpi_agency_monthly). -#}
+{% macro monthly_kpi_rows(source, grain, leading, trailing) %}
+with_calendar as (
+
+    -- a month the history starts in counts only its covered working days
+    select
+        {{ source }}.*,
+        {{ covered_from(source ~ '.month') }} as covered_from,
+        {{ working_days_in_month(source ~ '.agency_code', source ~ '.month', covered_from(source ~ '.month')) }} as working_days
+    from {{ source }}
+    cross join {{ ref('int_history_coverage') }} as coverage
+
+),
+
+rated as (
+
+    select
+        *,
+        {{ kpi_rates(grain) }}
+    from with_calendar
+
+)
+
+select
+    {%- for column in leading %}
+    {{ column }},
+    {%- endfor %}
+    agencies.agency_name,
+    rated.month,
+    rated.working_days,
+    rated.covered_from,
+    rated.covered_from > rated.month as is_partial_period,
+    {{- kpi_columns(grain, 'rated') }},
+    {{ trailing | join(',\n    ') }}
+from rated
+left join {{ ref('agencies') }} as agencies on agencies.agency_code = rated.agency_code
+{% endmacro %}
+
+{#- A published monthly KPI table: the incremental measures (`measures_model`) with each targeted
+    KPI's versioned target and met flag joined at read time. Rebuilt whole each run (one row per
+    officer or agency and month), so a changed kpi_targets.csv re-scores every month without
+    recomputing any case; queue_publish_on_config_change makes the next publication copy it all. -#}
+{% macro kpi_with_targets(measures_model) %}
+select
+    measures.*,
+    {{ kpi_target_columns('measures') }}
+from {{ ref(measures_model) }} as measures
+{{ kpi_target_joins('measures.month') }}
+{% endmacro %}
+
+{#- post-hook: when the targets or the scorecard weights differ from those of the previous build
+    (a fingerprint of the two seeds, kept in the build schema), queue a full publication (a NULL
+    case_id in the publish queue): every published month is re-scored, and the publication history
+    records the changed targets, met flags and points as revisions. -#}
+{% macro queue_publish_on_config_change() %}
+    create table if not exists {{ build_schema() }}.kpi_config_fingerprint (
+        recorded_id bigserial primary key, fingerprint text not null, invocation_id text not null,
+        recorded_at timestamptz not null default now());
+    {{ create_publish_queue_sql() }}
+    with current_config as (
+        select md5(coalesce((select string_agg(t::text, '|' order by t::text) from {{ ref('kpi_targets') }} as t), '')
+                   || '#' || coalesce((select string_agg(w::text, '|' order by w::text) from {{ ref('scorecard_weights') }} as w), ''))
+               as fingerprint
+    ),
+    changed as (
+        insert into {{ build_schema() }}.kpi_config_fingerprint (fingerprint, invocation_id)
+        select fingerprint, '{{ invocation_id }}' from current_config
+        where fingerprint is distinct from (
+            select fingerprint from {{ build_schema() }}.kpi_config_fingerprint order by recorded_id desc limit 1)
+        returning 1
+    )
+    insert into {{ publish_queue_relation() }} (invocation_id, case_id)
+    select '{{ invocation_id }}', null from changed
 {% endmacro %}
 
 {#- The KPI keys (e.g. officer, agency, day) an incremental run must replace: those the affected
