@@ -192,16 +192,24 @@ from {{ ref(measures_model) }} as measures
                    || '#' || coalesce((select string_agg(w::text, '|' order by w::text) from {{ ref('scorecard_weights') }} as w), ''))
                as fingerprint
     ),
+    previous as (
+        select fingerprint from {{ build_schema() }}.kpi_config_fingerprint order by recorded_id desc limit 1
+    ),
     changed as (
         insert into {{ build_schema() }}.kpi_config_fingerprint (fingerprint, invocation_id)
         select fingerprint, '{{ invocation_id }}' from current_config
-        where fingerprint is distinct from (
-            select fingerprint from {{ build_schema() }}.kpi_config_fingerprint order by recorded_id desc limit 1)
+        where fingerprint is distinct from (select fingerprint from previous)
         returning 1
     )
+    -- the first fingerprint is recorded by the first build, which publishes everything anyway
     insert into {{ publish_queue_relation() }} (invocation_id, case_id)
-    select '{{ invocation_id }}', null from changed
+    select '{{ invocation_id }}', null from changed where exists (select 1 from previous)
 {% endmacro %}
+
+{#- `alias.k = keys.k and ...` over the key columns: one indexed lookup per key of an incremental run. -#}
+{% macro keys_equal(columns, alias, keys_alias='keys') -%}
+  {%- for c in columns %}{{ ' and ' if not loop.first }}{{ alias }}.{{ c }} = {{ keys_alias }}.{{ c }}{% endfor -%}
+{%- endmacro %}
 
 {#- The KPI keys (e.g. officer, agency, day) an incremental run must replace: those the affected
     cases counted in before this run (int_kpi_keys_previous) or count in now (the membership).

@@ -37,8 +37,7 @@ counted as (
         {{ membership_counts('membership', 'agency_month') }},
         {{ agency_state_counts('membership') }}
     from {{ ref('kpi_case_membership') }} as membership
-    where membership.agency_code = keys.agency_code
-      and membership.month = keys.month
+    where {{ keys_equal(['agency_code', 'month'], 'membership') }}
     ) as counts
 
 ),

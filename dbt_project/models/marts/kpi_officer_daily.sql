@@ -36,9 +36,7 @@ counted as (
         select
             {{ membership_counts('membership', 'officer_day') }}
         from {{ ref('kpi_case_membership') }} as membership
-        where membership.officer_id = keys.officer_id
-          and membership.agency_code = keys.agency_code
-          and membership.activity_date = keys.activity_date
+        where {{ keys_equal(['officer_id', 'agency_code', 'activity_date'], 'membership') }}
     ) as counts
 
 ),

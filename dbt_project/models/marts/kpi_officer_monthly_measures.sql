@@ -37,9 +37,7 @@ summed as (
             {{- summed_measures('officer_month', 'daily', coalesce_zero=true) }}
             count(daily.activity_date)::int as active_days
         from {{ ref('kpi_officer_daily') }} as daily
-        where daily.officer_id = keys.officer_id
-          and daily.agency_code = keys.agency_code
-          and daily.month = keys.month
+        where {{ keys_equal(['officer_id', 'agency_code', 'month'], 'daily') }}
     ) as sums
 
 ),
