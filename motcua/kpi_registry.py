@@ -88,11 +88,18 @@ def outputs(registry: dict[str, Any]) -> dict[Path, str]:
     return out
 
 
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="motcua kpi", description=__doc__.splitlines()[0],
+                                     epilog="exit status: 0 done (or up to date); 1 --check found a stale file; "
+                                            "2 the registry cannot be read")
+    sub = parser.add_subparsers(dest="action", required=True, metavar="{generate}")
+    gen = sub.add_parser("generate", help="write the dbt macro and contract columns derived from kpi_models/catalogue.yml")
+    gen.add_argument("--check", action="store_true", help="exit 1 when a generated file is stale; write nothing")
+    return parser
+
+
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="motcua kpi", description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=["generate"])
-    parser.add_argument("--check", action="store_true", help="exit 1 when a generated file is stale; write nothing")
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
         files = outputs(load())
     except (OSError, yaml.YAMLError, KeyError) as exc:
