@@ -25,6 +25,8 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from motcua.args import HelpFormatter, Parser
+
 DAG_ID = "kpi_nightly"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,8 +137,8 @@ def _night(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="motcua nightly", description=__doc__.split("\n\n")[0])
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="motcua nightly", description=__doc__.split("\n\n")[0], formatter_class=HelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     rerun = sub.add_parser("rerun", help="run one night again through the scheduler (a manual run)")
     rerun.add_argument("--night", type=_night, required=True, help="the local night, YYYY-MM-DD")
@@ -147,7 +149,11 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--no-wait", action="store_true", help="return once the runs are queued")
         p.add_argument("--timeout", type=float, default=6 * 3600, help="seconds to wait for the runs (default 6 h)")
         p.add_argument("--poll", type=float, default=10.0, help="seconds between checks (default 10)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     today = datetime.now(TZ).date()
     try:
         if args.command == "rerun":
