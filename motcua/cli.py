@@ -28,6 +28,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("publish.audit_cli:main", "publication history: verify-history (hash chain, seal)"),
     "security": ("publish.security_cli:main", "who may do what: roles (privilege table from the database)"),
     "nightly": ("motcua.nightly:main", "rerun or backfill nights through the Airflow scheduler"),
+    "kpi": ("motcua.kpi_registry:main", "the KPI registry: generate the dbt files derived from it (--check)"),
 }
 
 

@@ -8,7 +8,8 @@
 {% macro record_incremental_watermark(results) %}
   {%- if not execute -%}{{ return('select 1') }}{%- endif -%}
   {%- set chain = ['int_ingestion_watermark', 'int_cases_affected', 'int_case_events_scoped', 'fct_cases',
-                   'kpi_case_membership', 'kpi_officer_daily', 'kpi_officer_monthly', 'kpi_agency_monthly'] -%}
+                   'kpi_case_membership', 'kpi_officer_daily', 'kpi_officer_monthly_measures',
+                   'kpi_agency_monthly_measures', 'kpi_officer_monthly', 'kpi_agency_monthly'] -%}
   {%- set succeeded = [] -%}
   {%- for r in results -%}
     {%- if r.node.resource_type == 'model' and r.node.name in chain and r.status == 'success' -%}

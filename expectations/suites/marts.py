@@ -12,6 +12,8 @@ for presence, and every text column (also ones added later) for personal data.
 """
 from __future__ import annotations
 
+import re
+
 import great_expectations as gx
 
 from expectations.catalog import Catalog
@@ -19,6 +21,7 @@ from expectations.checks import BATCH, CRITICAL, WARNING, expect, ident, no_rows
 from expectations.suites import BuildContext, SuiteSpec
 from expectations.suites import marts_sql as q
 from expectations.suites.staging import REJECTED_RELATION
+from motcua import kpi_registry
 
 FCT, OFFICER_MONTHLY, OFFICER_DAILY, AGENCY_MONTHLY = (
     "fct_cases", "kpi_officer_monthly", "kpi_officer_daily", "kpi_agency_monthly")
@@ -39,19 +42,21 @@ CONTRACT: dict[str, tuple[str, ...]] = {
     AGENCY_MONTHLY: ("agency_code", "month", *MEASURES),
 }
 DAY_COLUMNS = ("day", "date", "local_date", "activity_date", "work_date", "calendar_date")
-# (rate, numerator candidates, denominator): the rate must equal numerator / denominator. The
-# first numerator present wins: the complaint rate counts completed cases with a complaint when
-# the table has that count (bounded by 1), else complaints (the domain's wording,
-# docs/domain/kpi-definitions.md).
-RATES = (
-    ("on_time_rate", ("cases_completed_on_time",), "cases_completed"),
-    ("first_pass_return_rate", ("cases_returned_first_pass",), "cases_received"),
-    ("complaint_rate", ("cases_completed_with_complaint", "complaints_count"), "cases_completed"),
-    ("satisfied_share", ("ratings_satisfied_count",), "ratings_count"),
-    ("throughput_per_working_day", ("cases_completed",), "working_days"),
-)
-BOUNDED = (("cases_completed_on_time", "cases_completed"), ("cases_returned_first_pass", "cases_received"),
-           ("cases_completed_with_complaint", "cases_completed"), ("ratings_satisfied_count", "ratings_count"))
+# The KPIs and their parts come from the KPI registry (kpi_models/catalogue.yml), the source the
+# marts' columns are generated from: (kpi, numerator, denominator) where both are plain columns.
+_REGISTRY = kpi_registry.load()
+_PLAIN = re.compile(r"^[a-z_][a-z0-9_]*$")
+RATES = tuple((k["code"], k["numerator_sql"], k["denominator_sql"]) for k in _REGISTRY["kpis"]
+              if _PLAIN.match(k["numerator_sql"]) and _PLAIN.match(k["denominator_sql"]))
+# a rate's numerator never exceeds its denominator; a rate is a fraction in [0, 1]
+BOUNDED = tuple((k["numerator_sql"], k["denominator_sql"]) for k in _REGISTRY["kpis"]
+                if k["type"] == "rate" and _PLAIN.match(k["numerator_sql"]) and _PLAIN.match(k["denominator_sql"]))
+FRACTIONS = tuple(k["code"] for k in _REGISTRY["kpis"] if k["type"] == "rate")
+# KPIs on another scale (e.g. the 1-5 rating): registry value_range
+RANGES = {k["code"]: tuple(k["value_range"]) for k in _REGISTRY["kpis"] if k.get("value_range")}
+# measure columns a daily row and its monthly row both carry (the monthly row sums the daily ones)
+DAY_TO_MONTH = tuple(m["column"] for m in _REGISTRY["measures"]
+                     if {"officer_day", "officer_month"} <= set(m["grains"]))
 # The OpenCPS counts of kpi_agency_monthly; the contract names them without fixing a prefix.
 OPENCPS = {k: (f"cases_{k}", k, f"{k}_count") for k in
            ("early", "on_time", "late", "open_within_deadline", "open_overdue", "waiting_for_applicant", "withdrawn")}
@@ -108,20 +113,20 @@ def _kpi_measures(relation: str, cat: Catalog, keys: list[str], tol: float) -> l
     name, present = _short(relation), set(cat.names(relation))
     exps = []
     for c in cat.columns(relation):
-        if c.name.endswith(("_rate", "_share")) and c.is_numeric:
+        if c.name in FRACTIONS and c.is_numeric:
             exps.append(expect(E.ExpectColumnValuesToBeBetween, f"{name}_{c.name}_in_0_1", CRITICAL,
                                f"{c.name} is a fraction in [0, 1] (or NULL).", column=c.name, min_value=0, max_value=1))
     exps += _non_negative(relation, [c.name for c in cat.columns(relation) if c.is_integer])
-    if "avg_rating" in present:
-        exps.append(expect(E.ExpectColumnValuesToBeBetween, f"{name}_avg_rating_in_1_5", CRITICAL,
-                           "avg_rating is on the 1-5 scale (or NULL).", column="avg_rating", min_value=1, max_value=5))
+    for kpi, (low, high) in RANGES.items():
+        if kpi in present:
+            exps.append(expect(E.ExpectColumnValuesToBeBetween, f"{name}_{kpi}_in_{low}_{high}", CRITICAL,
+                               f"{kpi} is on the {low}-{high} scale (or NULL).", column=kpi, min_value=low, max_value=high))
     for num, den in BOUNDED:
         if {num, den} <= present:
             exps.append(expect(E.ExpectColumnPairValuesAToBeGreaterThanB, f"{name}_{num}_le_{den}", CRITICAL,
                                f"{num} never exceeds {den}.", column_A=den, column_B=num, or_equal=True))
-    for rate, nums, den in RATES:
-        num = next((n for n in nums if n in present), None)
-        if num and {rate, den} <= present:
+    for rate, num, den in RATES:
+        if {rate, num, den} <= present:
             exps.append(no_rows(f"{name}_{rate}_is_{num}_over_{den}", CRITICAL,
                                 f"{rate} = {num} / {den}, NULL exactly when {den} is 0.",
                                 q.rate_consistency(rate, num, den, tol, keys)))
@@ -218,8 +223,7 @@ def _officer_daily(ctx: BuildContext) -> SuiteSpec:
     exps = _common(od, cat, row_keys) + _kpi_measures(od, cat, row_keys, ctx.config.rate_tolerance)
     exps += _activity(od, cat, keys, day, False, "officer_id", ctx.config.timezone)
     both = set(cat.names(od)) & set(cat.names(om))
-    measures = [m for m in ("cases_received", "cases_returned_first_pass", "cases_completed",
-                            "cases_completed_on_time", "ratings_count", "complaints_count") if m in both]
+    measures = [m for m in DAY_TO_MONTH if m in both]
     if measures and day in cat.names(od):
         exps.append(no_rows("kpi_officer_daily_sums_to_monthly", CRITICAL,
                             "Per officer and month, the daily rows add up to the monthly row.",

@@ -27,11 +27,13 @@ DOCUMENTED = {
     ("stg_motcua__rejected_events", "stg_motcua__case_events_checked"): "the events the check rejects",
     ("int_cases_affected", "case_events"): "the incremental scope: raw ingested_at after the watermark",
     ("int_ingestion_watermark", "case_events"): "the next watermark: the newest raw ingested_at",
-    ("kpi_officer_monthly", "kpi_officer_daily"): "active_days counts the officer's daily rows",
+    ("kpi_officer_monthly_measures", "kpi_officer_daily"): "active_days counts the officer's daily rows",
+    ("kpi_officer_monthly", "kpi_officer_monthly_measures"): "targets and met flags applied at read time",
+    ("kpi_agency_monthly", "kpi_agency_monthly_measures"): "targets and met flags applied at read time",
     ("scorecard_officer_monthly", "kpi_officer_monthly"): "the scorecard scores the monthly KPIs",
     ("kpi_officer_daily", "kpi_case_membership"): "every KPI row aggregates the per-case membership",
-    ("kpi_officer_monthly", "kpi_case_membership"): "every KPI row aggregates the per-case membership",
-    ("kpi_agency_monthly", "kpi_case_membership"): "every KPI row aggregates the per-case membership",
+    ("kpi_officer_monthly_measures", "kpi_case_membership"): "every KPI row aggregates the per-case membership",
+    ("kpi_agency_monthly_measures", "kpi_case_membership"): "every KPI row aggregates the per-case membership",
 }
 NAMES = {
     "staging": r"stg_[a-z0-9]+__[a-z0-9_]+",

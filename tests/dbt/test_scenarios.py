@@ -375,3 +375,31 @@ def test_motcua_psql_reads_the_published_marts_as_bi(built):
     raw = subprocess.run([sys.executable, "-m", "motcua", "psql", "--role", "bi", "-c",
                           "select count(*) from raw.case_events"], capture_output=True, text=True, env=env, timeout=60)
     assert raw.returncode != 0 and "permission denied for schema raw" in raw.stderr
+
+
+def test_avg_processing_working_days(built):
+    """The registry's new KPI, by hand (480 working minutes = 1 day, waiting excluded)."""
+    monthly = {(r["officer_id"], r["agency_code"], r["month"]): r
+               for r in rows(built, f"select * from {BUILD_SCHEMA}.kpi_officer_monthly")}
+    # C1 in March: S1 clock Mon 9/3 08:00 -> 16:50 = 240 + 230 = 470 min; S1b clock Mon 16/3 08:00
+    # -> Tue 17/3 09:00 = 480 + 60 = 540 min. (470 + 540) / 480 = 2.1041666… days over 2 cases.
+    c1 = monthly[("C1", "SKHDT", date(2026, 3, 1))]
+    assert round(c1["processing_working_days"], 12) == round(Decimal(1010) / Decimal(480), 12)
+    assert c1["avg_processing_working_days"] == Decimal("1.0521")   # 1010 / 960 = 1.052083…
+    # H6: S6 Mon 2/3 09:00 -> Tue 10/3 10:00 = 420 + 4 x 480 + 480 + 120 = 2940 min, minus 960
+    # waiting = 1980 min = 4.125 days.
+    assert monthly[("H6", "SKHDT", date(2026, 3, 1))]["avg_processing_working_days"] == Decimal("4.1250")
+    # H5: S5 Tue 28/4 09:00 -> Tue 5/5 13:00 across 30/4-1/5 = 420 + 480 + 480 + 240 = 1620 min,
+    # minus 240 waiting = 1380 min = 2.875 days (credited in May, the completion month).
+    assert monthly[("H5", "SKHDT", date(2026, 5, 1))]["avg_processing_working_days"] == Decimal("2.8750")
+    # officers who completed nothing have no average (R7: receipts only)
+    assert monthly[("R7", "SKHDT", date(2026, 3, 1))]["avg_processing_working_days"] is None
+    # daily grain: C1 on Mon 9/3 = 470 / 480 = 0.979166…
+    c1_day = rows(built, f"select avg_processing_working_days from {BUILD_SCHEMA}.kpi_officer_daily"
+                         " where officer_id = 'C1' and activity_date = '2026-03-09'")
+    assert [r["avg_processing_working_days"] for r in c1_day] == [Decimal("0.9792")]
+    # agency SXD, June: X1 Mon 1/6 09:00 -> Tue 2/6 10:00 = 420 + 120 = 540; X2 -> Wed 3/6 08:00 =
+    # 420 + 480 = 900; X3 -> Thu 4/6 10:00 = 420 + 960 + 120 = 1500. 2940 / 3 / 480 = 2.041666…
+    sxd = rows(built, f"select avg_processing_working_days from {BUILD_SCHEMA}.kpi_agency_monthly"
+                      " where agency_code = 'SXD' and month = '2026-06-01'")
+    assert [r["avg_processing_working_days"] for r in sxd] == [Decimal("2.0417")]

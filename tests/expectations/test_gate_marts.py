@@ -103,7 +103,8 @@ def test_figures_that_do_not_reconcile_block(good_db, gate_config):
           end loop;
         end $$;
         update ghost set throughput_per_working_day = 0, on_time_rate = null, first_pass_return_rate = null,
-                         avg_rating = null, satisfied_share = null, complaint_rate = null;
+                         avg_rating = null, satisfied_share = null, complaint_rate = null,
+                         processing_working_days = 0, avg_processing_working_days = null;
         insert into marts_build.kpi_officer_monthly select * from ghost""", role="transform")
 
     result = run_gate("marts", GATE_DAY, dbname=good_db, config=gate_config)

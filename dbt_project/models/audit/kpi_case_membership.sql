@@ -15,7 +15,7 @@
     to its raw events with lineage.case_event_lineage). Attribution (docs/domain/sla-clock.md):
     - received, returned_first_pass: the receiving officer, receipt agency, receipt date
       (first-pass returns are blamed on the desk check);
-    - completed*, refused, completed_with_complaint: the completing officer and agency, completion date;
+    - completed*, refused, completed_with_complaint, processing_working_days: the completing officer and agency, completion date;
     - rating*, complaint: the handling officer (completing, else last assignee, else receiving), rating/complaint date;
     - withdrawn, open_* and waiting_for_applicant: agency-level only (officer_id NULL). -#}
 -- depends_on: {{ ref('int_kpi_keys_previous') }}
@@ -77,6 +77,22 @@ measures as (
     union all
     select case_id, 'completed_with_complaint', handling_officer_id, completing_agency_code, completed_date, 1
     from cases where status = 'completed' and complaint_count > 0
+
+    union all
+    -- working time from clock start to completion, waiting for the applicant excluded, in days of 480 minutes
+    select cases.case_id, 'processing_working_days', cases.handling_officer_id, cases.completing_agency_code,
+           cases.completed_date,
+           greatest(0, {{ working_position('cases.completed_at', 'done_day') }}
+                       - {{ working_position('cases.clock_started_at', 'start_day') }}
+                       - cases.waiting_working_minutes * 60) / ({{ seconds_per_working_day() }} * 1.0)
+    from cases
+    inner join {{ ref('int_calendar_days') }} as start_day
+        on start_day.calendar_key = {{ calendar_key_for('cases.agency_code') }}
+        and start_day.calendar_date = {{ local_date('cases.clock_started_at') }}
+    inner join {{ ref('int_calendar_days') }} as done_day
+        on done_day.calendar_key = start_day.calendar_key
+        and done_day.calendar_date = {{ local_date('cases.completed_at') }}
+    where cases.status = 'completed'
 
     union all
     select case_id, 'rating', coalesce(handling_officer_id, receiving_officer_id),

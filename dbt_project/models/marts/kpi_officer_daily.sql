@@ -34,11 +34,9 @@ counted as (
     from keys
     cross join lateral (
         select
-            {{ membership_counts('membership') }}
+            {{ membership_counts('membership', 'officer_day') }}
         from {{ ref('kpi_case_membership') }} as membership
-        where membership.officer_id = keys.officer_id
-          and membership.agency_code = keys.agency_code
-          and membership.activity_date = keys.activity_date
+        where {{ keys_equal(['officer_id', 'agency_code', 'activity_date'], 'membership') }}
     ) as counts
 
 ),
@@ -49,7 +47,7 @@ counted as (
         membership.officer_id,
         membership.agency_code,
         membership.activity_date,
-        {{ membership_counts('membership') }}
+        {{ membership_counts('membership', 'officer_day') }}
     from {{ ref('kpi_case_membership') }} as membership
     where membership.officer_id is not null
     group by 1, 2, 3
@@ -67,27 +65,20 @@ with_calendar as (
         on calendar.calendar_key = {{ calendar_key_for('counted.agency_code') }}
         and calendar.calendar_date = counted.activity_date
 
+),
+
+rated as (
+
+    select *, {{ kpi_rates('officer_day') }}
+    from with_calendar
+
 )
 
 select
-    officer_id,
-    agency_code,
-    activity_date,
-    date_trunc('month', activity_date)::date as month,
-    cases_received,
-    cases_returned_first_pass,
-    cases_completed,
-    cases_completed_on_time,
-    early,
-    on_time,
-    late,
-    refused,
-    working_days,
-    ratings_count,
-    ratings_sum,
-    ratings_satisfied_count,
-    complaints_count,
-    cases_completed_with_complaint,
-    {{ kpi_rates(rounded=true) }},
-    membership_rows
-from with_calendar
+    rated.officer_id,
+    rated.agency_code,
+    rated.activity_date,
+    date_trunc('month', rated.activity_date)::date as month,
+    rated.working_days,
+    {{- kpi_columns('officer_day', 'rated') }}
+from rated
