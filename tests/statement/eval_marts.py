@@ -185,7 +185,8 @@ def _create(conn: psycopg.Connection, schema: str, ddl: dict[str, str], readers:
 
 def create_tables(dbname: str, schema: str = "marts", *, lineage: bool = True, fct_cases: bool = True) -> None:
     """The evaluation marts in `schema` (marts as published; the build schema for the gate)."""
-    readers = ("motcua_bi", "motcua_auditor", "motcua_gate")
+    # as publication grants marts, and dbt grants the build schema (which BI never reads)
+    readers = ("motcua_bi", "motcua_auditor") if schema == "marts" else ("motcua_auditor", "motcua_gate")
     with db.connect("transform", dbname, autocommit=True) as conn:
         _create(conn, schema, DDL, readers)
         if lineage:
