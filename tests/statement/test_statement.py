@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -69,14 +68,6 @@ class Page(HTMLParser):
 
     def text(self, ident: str) -> str:
         return " ".join(self.by_id[ident].split())
-
-
-@pytest.fixture(scope="module")
-def published(services) -> Iterator[str]:
-    with fresh_database() as name:
-        em.load_scenario(name)
-        em.publish_history(name)
-        yield name
 
 
 def _statement(dbname: str, out: Path, *args: str) -> tuple[int, list[Path]]:
