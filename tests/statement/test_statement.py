@@ -7,7 +7,6 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
 
 from ingestion.settings import PROJECT_ROOT
 from motcua.statement.__main__ import main
