@@ -16,6 +16,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from motcua.eval_settings import band_of
 from motcua.statement import explain
 from motcua.statement.data import StatementData
 from motcua.statement.labels import LABELS, MEASURES
@@ -66,15 +67,21 @@ def _criteria_by_role(data: StatementData, lang: str) -> list[dict[str, Any]]:
     return list(roles.values())
 
 
-def _history(data: StatementData, lang: str) -> list[dict[str, Any]]:
+def _history(data: StatementData, lang: str, settings: dict[str, Decimal]) -> list[dict[str, Any]]:
+    """The history's rows in words; a total also shows the band it earns by the thresholds (the
+    band itself is text, which the value history does not record)."""
     out = []
     for h in data.history:
         parts = [h["kpi_code"] and explain.kpi_name(h["kpi_code"], lang),
                  h["assessor_role"] and explain.ROLES[lang].get(h["assessor_role"], h["assessor_role"]),
                  h["criterion_code"] and explain.CRITERIA[lang].get(h["criterion_code"], h["criterion_code"])]
         measure = MEASURES[lang].get(h["measure"], h["measure"])
+        is_total = h["table_name"] == "eval_officer_period" and h["measure"] == "total_points"
+        bands = {side: (explain.band(band_of(h[side], settings), lang) if is_total and h[side] is not None else None)
+                 for side in ("previous_value", "value")}
         out.append({**h, "figure": " · ".join([p for p in parts if p] + [measure]),
-                    "change_label": LABELS[lang].get(h["change"], h["change"])})
+                    "change_label": LABELS[lang].get(h["change"], h["change"]),
+                    "previous_band": bands["previous_value"], "band": bands["value"]})
     return out
 
 
@@ -102,7 +109,7 @@ def statement_html(data: StatementData, settings: dict[str, Decimal], lang: str,
         kpi_by_month=data.kpi_rows_grain == "month", cases=cases, counted=counted, counted_by=counted_by,
         kpi_codes=list(dict.fromkeys([k["kpi_code"] for k in data.kpis] + list(cases))),
         roles=_criteria_by_role(data, lang), assessments=data.assessments, group=data.group, months=data.months,
-        history=_history(data, lang), publication=data.publication,
+        history=_history(data, lang, settings), publication=data.publication,
         rule=explain.band_rule(o, data.group, settings, lang),
         pending=explain.pending_reasons(o.get("pending_reasons"), lang, settings),
         timeliness=explain.TIMELINESS[lang], scopes=explain.SCOPES[lang],

@@ -7,7 +7,6 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
-
 from ingestion.settings import PROJECT_ROOT
 from motcua.statement.__main__ import main
 from tests.conftest import fresh_database
@@ -124,10 +123,11 @@ def test_the_statement_shows_every_figure_behind_the_band(published, tmp_path):
     assert page.rows["revision"] == [
         ["#1", "2026-04-01", "hạ do hạn mức", "—", "0", "công bố lần đầu"],
         ["#1", "2026-04-01", "điểm nhiệm vụ", "—", "64,2", "công bố lần đầu"],
-        ["#1", "2026-04-01", "tổng điểm", "—", "91,2", "công bố lần đầu"],
+        ["#1", "2026-04-01", "tổng điểm", "—", "91,2 (Hoàn thành xuất sắc nhiệm vụ)", "công bố lần đầu"],
         ["#2", "2026-04-05", "hạ do hạn mức", "0", "1", "điều chỉnh"],
         ["#2", "2026-04-05", "điểm nhiệm vụ", "64,2", "66,5714", "điều chỉnh"],
-        ["#2", "2026-04-05", "tổng điểm", "91,2", "93,5714", "điều chỉnh"],
+        ["#2", "2026-04-05", "tổng điểm", "91,2 (Hoàn thành xuất sắc nhiệm vụ)", "93,5714 (Hoàn thành xuất sắc nhiệm vụ)",
+         "điều chỉnh"],
     ]
     # no CDN, no external font: nothing on the page points outside it
     assert "http://" not in html.replace(em.UNIT.split('"')[1], "") and "https://" not in html
