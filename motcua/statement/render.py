@@ -4,6 +4,7 @@ opens offline and prints the same everywhere.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -29,7 +30,9 @@ class PdfError(RuntimeError):
     """Chromium is missing or could not print the page."""
 
 
+@functools.lru_cache(maxsize=None)
 def environment(lang: str) -> Environment:
+    """One environment per language: templates compile once per process, not once per page."""
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["num"] = lambda v, digits=2: explain.num(v, lang, digits)
