@@ -5,14 +5,10 @@ The evaluation tables are hand-written (tests/statement/eval_marts.py) into the 
 real dbt project built the KPI marts in."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from expectations import run_gate
-from ingestion.settings import PROJECT_ROOT
+from expectations.__main__ import main
 from tests.expectations import data
 from tests.expectations.data import BUILD_SCHEMA, GATE_DAY
 from tests.statement import eval_marts as em
@@ -63,7 +59,7 @@ def test_a_band_that_contradicts_its_total_blocks(eval_db, gate_config):
                                 "total_points": 60, "band_before_quota": "good", "expected_band": "pass"}]
 
 
-def test_more_excellent_than_the_quota_blocks_with_exit_3(eval_db, tmp_path):
+def test_more_excellent_than_the_quota_blocks_with_exit_3(eval_db, tmp_path, monkeypatch, capsys):
     # The officer ranked 3rd keeps excellent although k = floor(12 ÷ 6) = 2; the officers' rows and
     # the group's counts agree with each other, so only the quota rule can catch it.
     data.execute(eval_db, f"""
@@ -71,14 +67,13 @@ def test_more_excellent_than_the_quota_blocks_with_exit_3(eval_db, tmp_path):
          where officer_id = '{em.OFFICER}' and period = '2026-03';
         update {BUILD_SCHEMA}.eval_group_period set excellent_after = 3, good_after = 9, demoted = 4
          where agency_code = 'SKHDT' and position_group = 'processing' and period = '2026-03'""", role="transform")
-    env = {**os.environ, "PGDATABASE": eval_db, "MOTCUA_GX_DATA_DOCS_DIR": str(tmp_path / "docs"),
-           "MOTCUA_GX_GX_STATE_DIR": str(tmp_path / "gx")}
+    monkeypatch.setenv("MOTCUA_GX_DATA_DOCS_DIR", str(tmp_path / "docs"))
+    monkeypatch.setenv("MOTCUA_GX_GX_STATE_DIR", str(tmp_path / "gx"))
 
-    done = subprocess.run([sys.executable, "-m", "motcua", "gate", "gate", "--layer", "marts",
-                           "--date", GATE_DAY.isoformat()], capture_output=True, text=True, env=env,
-                          cwd=PROJECT_ROOT, timeout=300)
+    code = main(["gate", "--layer", "marts", "--date", GATE_DAY.isoformat(), "--database", eval_db])
 
-    assert done.returncode == 3, done.stdout + done.stderr
-    failed = [line.split("]")[1].split(":")[0].strip() for line in done.stdout.splitlines() if line.startswith("  - [")]
-    assert failed == ["eval_group_period_excellent_within_quota"], done.stdout
-    assert '"quota_k": 2, "excellent_after": 3' in done.stdout
+    out = capsys.readouterr().out
+    assert code == 3, out
+    failed = [line.split("]")[1].split(":")[0].strip() for line in out.splitlines() if line.startswith("  - [")]
+    assert failed == ["eval_group_period_excellent_within_quota"], out
+    assert '"quota_k": 2, "excellent_after": 3' in out

@@ -195,3 +195,11 @@ def test_an_unknown_officer_and_unpublished_marts_are_one_line_exit_1(published,
     done = run(published, "--officer", "X", "--period", "2026-13")
     assert done.returncode == 2 and "'2026-13' is not a period" in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_pdf_without_chromium_is_one_line_exit_2(published, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MOTCUA_CHROMIUM", str(tmp_path / "no-chromium"))
+    code, _ = _statement(published, tmp_path, "--officer", em.OFFICER, "--period", "2026-03", "--pdf")
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "no chromium to print the PDF" in err and "drop --pdf" in err
+    assert not list(tmp_path.glob("*.pdf"))
