@@ -38,7 +38,6 @@ LABELS: dict[str, dict[str, str]] = {
         "history_note": "Mỗi dòng là một số liệu của ông/bà mà một lần công bố đã ghi mới hoặc thay đổi (sự kiện đến muộn, phiếu đánh giá được sửa, miễn trừ được cấp hay thu hồi). Bên cạnh tổng điểm là xếp loại theo ngưỡng, trước hạn mức.",
         "feedback": "Nếu thấy số liệu chưa đúng, ông/bà có thể phản hồi với thủ trưởng đơn vị, nêu mã hồ sơ hoặc mã phiếu liên quan.",
         "direction": "Chiều", "statement_link": "Phiếu", "band": "Xếp loại", "distribution": "Phân bố xếp loại theo nhóm",
-        "lang_other": "English",
     },
     "en": {
         "title": "Evaluation statement",
@@ -76,7 +75,6 @@ LABELS: dict[str, dict[str, str]] = {
         "history_note": "Each row is one of your figures that a publication recorded or changed (late events, corrected assessments, exemptions granted or revoked). Beside a total, the band it earns by the thresholds, before the quota.",
         "feedback": "If a figure looks wrong, tell your head of unit, quoting the case or assessment id.",
         "direction": "Direction", "statement_link": "Statement", "band": "Band", "distribution": "Band distribution per group",
-        "lang_other": "Tiếng Việt",
     },
 }
 
