@@ -39,6 +39,14 @@ DEFAULT_TOPIC = "motcua.staff-events"
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
+def source_name(text: str) -> str:
+    """The events' source: the contract allows at most 128 characters."""
+    text = types.non_empty(text)
+    if len(text) > 128:
+        raise argparse.ArgumentTypeError(f"at most 128 characters, got {len(text)}")
+    return text
+
+
 def staff_topic() -> str:
     return types.env_value("KAFKA_STAFF_TOPIC", DEFAULT_TOPIC, types.kafka_name)
 
@@ -56,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--recorded-at", type=types.aware_instant, metavar="INSTANT",
                      help="when the assessments were recorded, e.g. 2026-04-03T10:00+07:00 (default: when the file "
                           "was last saved: the workbook's own time for .xlsx, the file's modification time for .csv)")
-    imp.add_argument("--source", type=types.non_empty, default=DEFAULT_SOURCE, help="the events' source field")
+    imp.add_argument("--source", type=source_name, default=DEFAULT_SOURCE, help="the events' source field")
     imp.add_argument("--topic", type=types.kafka_name,
                      help=f"the staff topic (default: $KAFKA_STAFF_TOPIC or {DEFAULT_TOPIC})")
     imp.add_argument("--bootstrap-servers", type=types.bootstrap_servers,

@@ -26,17 +26,19 @@ def staff_import(capsys, bootstrap: str, topic: str, path, *extra: str) -> tuple
 
 def read_topic(bootstrap: str, topic: str) -> list[tuple[bytes, dict]]:
     """Every record of the topic as (key, event), in (partition, offset) order."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                             consumer_timeout_ms=3_000)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic))]
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         ends = consumer.end_offsets(partitions)
         records = []
-        while any(consumer.position(tp) < ends[tp] for tp in partitions):
-            for batch in consumer.poll(timeout_ms=2_000).values():
+        for _ in range(30):   # bounded: a broker that stops answering fails the test, not hangs it
+            if all(consumer.position(tp) >= ends[tp] for tp in partitions):
+                break
+            for batch in consumer.poll(timeout_ms=1_000).values():
                 records.extend(batch)
+        assert all(consumer.position(tp) >= ends[tp] for tp in partitions), "could not read the topic to its end"
     finally:
         consumer.close()
     records.sort(key=lambda r: (r.partition, r.offset))
