@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import sys
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser("import", help="check a sheet of assessments and send its rows to the staff topic",
                          description=__doc__.split("\n\n")[2], formatter_class=types.HelpFormatter)
-    imp.add_argument("file", type=Path, help="the sheet: .xlsx (first worksheet) or .csv (UTF-8)")
+    imp.add_argument("file", type=Path, help="the sheet: .xlsx (its worksheet 'Đánh giá', else the first) or .csv (UTF-8)")
     imp.add_argument("--skip-invalid", action="store_true",
                      help="send the valid rows even when some are bad (the bad ones are reported; exit 1)")
     imp.add_argument("--dry-run", action="store_true", help="check and print the events as JSON lines; send nothing")
@@ -97,40 +98,58 @@ def _recorded_at(args: argparse.Namespace, saved_at: datetime | None) -> datetim
     return when
 
 
-def check_file(args: argparse.Namespace) -> tuple[list[Assessment], list[Rejected], datetime]:
+@dataclass
+class Checked:
+    valid: list[Assessment]
+    rejected: list[Rejected]   # the header's problems, or the bad rows
+    recorded: datetime
+    rows: int = 0              # data rows (blank rows left out)
+    header_ok: bool = True
+
+
+def check_file(args: argparse.Namespace) -> Checked:
     catalogue = cat.load_catalogue(args.kpi_models / cat.CRITERIA_FILE)
     agencies = cat.load_agencies(args.kpi_models / cat.AGENCIES_FILE)
     sheet = read_sheet(args.file)
     recorded = _recorded_at(args, sheet.saved_at)
     if not sheet.rows:
-        return [], [Rejected(1, ("the sheet is empty (no header row)",))], recorded
-    header_row, header = sheet.rows[0]
+        return Checked([], [Rejected(1, ("the sheet is empty (no header row)",))], recorded, header_ok=False)
+    (header_row, header), data = sheet.rows[0], sheet.rows[1:]
     layout = read_header([text_of(c) for c in header], catalogue)
     if layout.problems:
-        return [], [Rejected(header_row, tuple(layout.problems))], recorded
+        return Checked([], [Rejected(header_row, tuple(layout.problems))], recorded, len(data), header_ok=False)
     checker = RowChecker(layout, catalogue, agencies, recorded.astimezone(LOCAL).date())
-    results = reject_duplicates([checker.check(number, cells) for number, cells in sheet.rows[1:]])
-    return ([r for r in results if isinstance(r, Assessment)],
-            [r for r in results if isinstance(r, Rejected)], recorded)
+    results = reject_duplicates([checker.check(number, cells) for number, cells in data])
+    return Checked([r for r in results if isinstance(r, Assessment)],
+                   [r for r in results if isinstance(r, Rejected)], recorded, len(data))
+
+
+def _outcome(checked: Checked, sent: int, dry_run: bool) -> str:
+    verb = "printed" if dry_run else "sent"
+    if not checked.header_ok:
+        return f"the header row is invalid (listed above); nothing was {verb}; correct it and import the file again"
+    bad = f"{len(checked.rejected)} of {checked.rows} rows are invalid (listed above)"
+    if sent:
+        return f"{bad}; the {sent} valid row{'s were' if sent > 1 else ' was'} {verb}"
+    retry = " (or --skip-invalid to send the valid rows)" if checked.valid else ""
+    return f"{bad}; nothing was {verb}; correct them and import the file again{retry}"
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    valid, rejected, recorded = check_file(args)
-    for r in rejected:
+    checked = check_file(args)
+    for r in checked.rejected:
         print(r.line(), file=sys.stderr)
-    total = len(valid) + len(rejected)
-    if not valid and not rejected:
+    if checked.header_ok and checked.rows == 0:
         print(f"{PROG}: {args.file} has a header but no assessment rows; fill the sheet and import it again",
               file=sys.stderr)
         return EXIT_PROBLEM
-    send = valid if (not rejected or args.skip_invalid) else []
-    when = occurred_at(recorded)
+    send = checked.valid if (not checked.rejected or args.skip_invalid) else []
+    when = occurred_at(checked.recorded)
     events = [build_event(a, when, args.source) for a in send]
     if args.dry_run:
         for event in events:
             sys.stdout.buffer.write(encode(event) + b"\n")
         sys.stdout.flush()
-        sent, topic = 0, None
     else:
         topic = args.topic or staff_topic()
         bootstrap = args.bootstrap_servers or types.env_value(
@@ -140,14 +159,11 @@ def cmd_import(args: argparse.Namespace) -> int:
             from ingestion.staff_import.send import send_events
 
             sent = send_events(bootstrap, topic, events)
-        print(json.dumps({"file": str(args.file), "rows": total, "valid": len(valid), "invalid": len(rejected),
-                          "sent": sent, "topic": topic, "occurred_at": when}, ensure_ascii=False), flush=True)
-    if rejected:
-        verb = "printed" if args.dry_run else "sent"
-        outcome = (f"the {len(send)} valid row{'s were' if len(send) > 1 else ' was'} {verb}" if send
-                   else f"nothing was {verb}; correct them and import the file again"
-                        + (" (or --skip-invalid to send the valid rows)" if valid else ""))
-        print(f"{PROG}: {len(rejected)} of {total} rows are invalid (listed above); {outcome}", file=sys.stderr)
+        print(json.dumps({"file": str(args.file), "rows": checked.rows, "valid": len(checked.valid),
+                          "invalid": checked.rows - len(checked.valid), "sent": sent, "topic": topic,
+                          "occurred_at": when}, ensure_ascii=False), flush=True)
+    if checked.rejected:
+        print(f"{PROG}: {_outcome(checked, len(events), args.dry_run)}", file=sys.stderr)
         return EXIT_PROBLEM
     return EXIT_OK
 

@@ -1,7 +1,8 @@
 """Read a .csv or .xlsx file into numbered rows of cells (the row numbers a spreadsheet shows).
 
 CSV: UTF-8 (with or without the byte-order mark Excel writes for "CSV UTF-8"), comma or semicolon
-separated (a Vietnamese-locale Excel writes ';'). XLSX: the first worksheet, cell values as
+separated (a Vietnamese-locale Excel writes ';'). XLSX: the worksheet named "Đánh giá" (the
+template's), else the first one, cell values as
 saved (a formula's last computed value). Also the time the file was last saved, which becomes
 the events' occurred_at: the workbook's own "modified" property for .xlsx (it travels with the
 file), the file's modification time for .csv.
@@ -19,6 +20,7 @@ from motcua.errors import PermanentError
 
 Cell = str | int | float | datetime | bool | None
 FORMATS = ("csv", "xlsx")
+SHEET_TITLE = "Đánh giá"   # the template's assessment sheet
 
 
 class SheetError(PermanentError):
@@ -80,7 +82,7 @@ def _read_xlsx(path: Path) -> Sheet:
                          hint="open it in Excel and save it again as .xlsx") from None
     try:
         modified = workbook.properties.modified   # UTC, naive (the OOXML core property)
-        worksheet = workbook.worksheets[0]
+        worksheet = workbook[SHEET_TITLE] if SHEET_TITLE in workbook.sheetnames else workbook.worksheets[0]
         rows = []
         for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
             cells = list(values)

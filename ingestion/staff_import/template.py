@@ -13,8 +13,7 @@ from pathlib import Path
 
 from ingestion.staff_import.catalogue import CatalogueVersion
 from ingestion.staff_import.columns import FIELDS, ROLE_LABELS, column_letter
-
-SHEET_TITLE = "Đánh giá"
+from ingestion.staff_import.sheet import SHEET_TITLE
 GUIDE_TITLE = "Hướng dẫn"
 TEMPLATE_ROWS = 500   # rows prepared with formats and checks in the .xlsx
 

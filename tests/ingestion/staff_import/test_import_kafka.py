@@ -118,7 +118,8 @@ def test_the_filled_xlsx_template_imports(services, make_topic, tmp_path, capsys
     template = tmp_path / "mau-danh-gia.xlsx"
     assert main(["staff", "template", str(template)]) == 0
     workbook = load_workbook(template)
-    sheet = workbook.worksheets[0]
+    sheet = workbook["Đánh giá"]
+    workbook.move_sheet("Hướng dẫn", offset=-1)   # the guide first: the assessment sheet is still found
     for row, values in enumerate(GOOD_ROWS, start=2):   # typed into the prepared rows, as a manager does
         for column, value in enumerate(values, start=1):
             sheet.cell(row=row, column=column, value=value or None)

@@ -163,7 +163,8 @@ def test_header_problems_are_row_1_and_nothing_is_sent(tmp_path, capsys, header,
                           "missing column 'Kỳ đánh giá' (period)")
     else:
         assert err[0] == f"row 1: {problem}"
-    assert err[1] == "motcua staff: 1 of 1 rows are invalid (listed above); nothing was printed; correct them and import the file again"
+    assert err[1] == ("motcua staff: the header row is invalid (listed above); nothing was printed; correct it and "
+                      "import the file again")
 
 
 def test_xlsx_cells_as_excel_stores_them_are_read_back(tmp_path, capsys):
@@ -258,6 +259,10 @@ def test_an_empty_sheet_and_an_unreadable_file_are_reported(tmp_path, capsys):
     latin1 = tmp_path / "latin1.csv"
     latin1.write_bytes(",".join(HEADER_VI).encode("utf-8").replace("Mã".encode(), "M\xe3".encode("latin-1")))
 
+    (tmp_path / "nothing.csv").write_bytes(b"")
+    assert run(capsys, "import", str(tmp_path / "nothing.csv"), "--dry-run")[0:3:2] == (
+        1, ["row 1: the sheet is empty (no header row)", "motcua staff: the header row is invalid (listed above); "
+                                                         "nothing was printed; correct it and import the file again"])
     assert run(capsys, "import", str(header_only), "--dry-run")[0:3:2] == (
         1, [f"motcua staff: {header_only} has a header but no assessment rows; fill the sheet and import it again"])
     assert run(capsys, "import", str(latin1), "--dry-run")[0:3:2] == (
