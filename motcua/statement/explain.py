@@ -6,9 +6,12 @@ number the marts do not hold.
 """
 from __future__ import annotations
 
+import csv
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
+from ingestion.settings import PROJECT_ROOT
 from motcua import kpi_registry
 
 LANGS = ("vi", "en")
@@ -30,12 +33,23 @@ ROLES = {
     "vi": {"manager": "Thủ trưởng trực tiếp", "peer": "Đồng nghiệp", "self": "Tự đánh giá"},
     "en": {"manager": "Manager", "peer": "Peers", "self": "Self"},
 }
-CRITERIA = {
-    "vi": {"compliance": "Mức độ tuân thủ quy trình, quy định", "coordination": "Khả năng phối hợp công việc",
-           "service_attitude": "Tinh thần chủ động, trách nhiệm và thái độ phục vụ"},
-    "en": {"compliance": "Compliance with procedures and rules", "coordination": "Coordination",
-           "service_attitude": "Initiative, responsibility and service attitude"},
-}
+CRITERIA_FILE = PROJECT_ROOT / "kpi_models" / "eval_criteria.csv"
+
+
+def _criteria_names(path: Path = CRITERIA_FILE) -> dict[str, dict[str, str]]:
+    """Criterion names per language from the criteria catalogue (the latest version of each code)."""
+    names: dict[str, dict[str, str]] = {"vi": {}, "en": {}}
+    if not path.is_file():
+        return names
+    with path.open(encoding="utf-8", newline="") as fh:
+        for rec in sorted(csv.DictReader(fh), key=lambda r: r.get("valid_from") or ""):
+            for lang in LANGS:
+                if rec.get(f"name_{lang}"):
+                    names[lang][rec["criterion_code"]] = rec[f"name_{lang}"]
+    return names
+
+
+CRITERIA = _criteria_names()
 TIMELINESS = {
     "vi": {"early": "trước hạn", "on_time": "đúng hạn", "late": "trễ hạn", None: "chưa có kết quả"},
     "en": {"early": "early", "on_time": "on time", "late": "late", None: "no result yet"},

@@ -119,6 +119,7 @@ def test_the_statement_shows_every_figure_behind_the_band(published, tmp_path):
 
     # criteria per assessor role, the assessment versions, the revision history
     assert "Thủ trưởng trực tiếp" in html and "Đồng nghiệp" in html and "Tự đánh giá" in html
+    assert "Khả năng phối hợp công việc" in html          # the criterion's name, from kpi_models/eval_criteria.csv
     assert em.MANAGER_EVENT in html and em.OLD_MANAGER_EVENT in html
     assert page.rows["revision"] == [
         ["#1", "2026-04-01", "hạ do hạn mức", "—", "0", "công bố lần đầu"],
