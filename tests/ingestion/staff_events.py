@@ -45,3 +45,15 @@ def staff_event(event_type: str, event_id: str | None = None, **envelope) -> dic
     event["event_id"] = event_id or str(uuid.uuid4())
     event.update(envelope)
     return event
+
+
+def assessed_messages(n: int, prefix: str = "S") -> list[tuple[bytes, bytes]]:
+    """n valid officer.assessed messages, one per officer `{prefix}{i:07d}` (the Kafka key)."""
+    import json
+
+    out = []
+    for i in range(n):
+        officer_id = f"{prefix}{i:07d}"
+        event = staff_event("officer.assessed", officer_id=officer_id)
+        out.append((officer_id.encode(), json.dumps(event, ensure_ascii=False).encode()))
+    return out
