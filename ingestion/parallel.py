@@ -38,9 +38,24 @@ def child_argv(args: argparse.Namespace, contract: str) -> list[str]:
     return argv
 
 
+def _stop_with_parent() -> None:
+    """In the child: SIGTERM when the parent dies (kill -9 included), so no loader is orphaned."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):  # elsewhere: the service manager stops the process group
+        pass
+
+
 def consume_all(args: argparse.Namespace, contracts: list[str]) -> int:
-    """Start every topic's loader, pass SIGINT/SIGTERM on, return the worst exit status."""
-    children = [subprocess.Popen(child_argv(args, name)) for name in contracts]
+    """Start every topic's loader, pass SIGINT/SIGTERM on, return the worst exit status.
+
+    The loaders run in their own sessions, so a Ctrl-C reaches each of them once (forwarded
+    here): a second signal would make a loader abandon the batch in hand.
+    """
+    children = [subprocess.Popen(child_argv(args, name), start_new_session=True, preexec_fn=_stop_with_parent)
+                for name in contracts]
 
     def forward(signum: int, _frame) -> None:
         for child in children:

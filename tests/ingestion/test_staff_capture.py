@@ -142,3 +142,31 @@ def test_consume_all_runs_one_loader_per_topic_and_reconcile_all_checks_both(ser
     after = cli(env, "reconcile", "--all")
     assert after.returncode == 0, after.stdout + after.stderr
     assert after.stdout.count("ok: produced = loaded + redeliveries + quarantined") == 2
+
+
+def test_consume_all_passes_sigterm_to_both_loaders_once(services, pg_db, make_topic, env_for):
+    """Continuous `consume --all`: SIGTERM to the parent stops both loaders cleanly (exit 0),
+    each after the batch in hand, none told twice (which would make it abandon its batch)."""
+    import signal
+
+    from tests.ingestion.private_stack import wait_until
+
+    case_topic, staff_topic = make_topic(partitions=1), make_topic(partitions=1)
+    produce(services.bootstrap_servers, case_topic, [(b"C-S", encode(received("C-S")))])
+    produce(services.bootstrap_servers, staff_topic, [(b"CB0042", encode(staff_event("officer.left")))])
+    env = env_for(KAFKA_TOPIC=case_topic, KAFKA_CONSUMER_GROUP="g-case", KAFKA_STAFF_TOPIC=staff_topic,
+                  KAFKA_STAFF_CONSUMER_GROUP="g-staff")
+    proc = subprocess.Popen([sys.executable, "-m", "ingestion.cli", "consume", "--all"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_until(lambda: rows(pg_db, "select count(*) from raw.consumer_positions where loaded = 1") == [(2,)],
+                   60, "both loaders to load their topic")
+        proc.send_signal(signal.SIGTERM)
+        output = proc.communicate(timeout=60)[0]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, output
+    assert output.count("stop requested (SIGTERM)") == 2, output
+    assert "second" not in output
