@@ -79,8 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-staff", action="store_true",
                    help="case events only (default: the staff topic's events too)")
     p.add_argument("--staff-malformed", type=types.rate, default=0.0,
-                   help="per staff event, the chance of one broken copy; the staff contract's malformed "
-                        "classes are used in turn, so every class appears once there are 15 (default: 0)")
+                   help="per staff event, the chance of one broken copy; the staff contract's 15 malformed "
+                        "classes are used in turn, each at least once when RATE > 0 (default: 0)")
     p.add_argument("--bootstrap-servers", type=types.bootstrap_servers, default=settings.bootstrap_servers or None,
                    help="Kafka HOST:PORT[,…] (default: $KAFKA_BOOTSTRAP_SERVERS, now %(default)s)")
     p.add_argument("--partitions", type=types.positive_int, default=12, help="partitions when the topic must be created")

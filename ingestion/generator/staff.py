@@ -24,7 +24,9 @@ What happens in the window (shares per officer-month unless said otherwise):
   get case.exemption_granted (scope lateness, decided by the head of the agency) 1-4 days after
   completion; the first one that can be revoked inside the window is revoked, once per stream.
 
-Events on or after the end of the window have not happened and are not emitted. Randomness:
+Events on or after the end of the window have not happened and are not emitted.
+Faults (staff_faults.py): duplicates at the case stream's rate, and with staff_malformed > 0
+every malformed class of the staff contract at least once. Randomness:
 random.Random(f"{seed}:staff:...") streams of their own, so the case events never change.
 """
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Delivery of the staff events as Kafka messages, with every malformed class of their contract.
 
 `staff_malformed` is the probability, per distinct staff event, of one extra broken copy; the
-classes are used in turn (STAFF_FAULT_CLASSES order), so N broken copies cover min(N, 15)
-classes: a small stream still shows every one. A broken copy carries a fresh event_id (except
+classes are used in turn (STAFF_FAULT_CLASSES order). Whenever it is above 0, the first 15 staff
+events get one broken copy each, so every class appears at least once however small the stream. A broken copy carries a fresh event_id (except
 `conflict`, which reuses the original's with other content, delivered right after it), so the
 valid stream stays complete. `duplicate` (the case stream's rate) adds byte-identical copies.
 Labels are the quarantine reasons (message.py), except conflict -> event_id_conflict.
@@ -157,6 +157,7 @@ class StaffDelivery:
         self.malformed = malformed
         self.duplicate = duplicate
         self.turn = itertools.cycle(STAFF_FAULT_CLASSES)
+        self.uncovered = len(STAFF_FAULT_CLASSES)  # classes not shown yet
 
     def deliver(self, events: list[StaffEvent]) -> list[Entry]:
         out: list[Entry] = []
@@ -166,7 +167,8 @@ class StaffDelivery:
             out.append((day, position, Message(key, value, L.VALID, day, day, STAFF)))
             if self.duplicate and rng.random() < self.duplicate:
                 out.append((day, position + rng.uniform(0.5, 600), Message(key, value, L.DUPLICATE, day, day, STAFF)))
-            if self.malformed and rng.random() < self.malformed:
+            if self.malformed and (self.uncovered or rng.random() < self.malformed):
+                self.uncovered = max(0, self.uncovered - 1)
                 label = next(self.turn)
                 broken = STAFF_FAULTS[label](event, rng)
                 # a conflict must come after the original to be the one refused

@@ -165,3 +165,14 @@ def test_deterministic_and_the_case_stream_is_untouched(messages):
                                             faults=FaultRates(duplicate=0.02))))
     assert [m for m in messages if m.stream == "case"] == without
     assert all(m.stream == "case" for m in without)
+
+
+def test_a_small_stream_with_a_low_rate_still_shows_every_malformed_class():
+    small = list(generate(GeneratorConfig(seed=1, start_date=date(2026, 3, 2), days=3, cases_per_day=5, staff=True,
+                                          staff_malformed=0.01)))
+    counts = Manifest(small).staff_counts
+    assert set(counts) == set(BROKEN) | {"conflict", "valid"}
+    # positions only (no month has ended): 60 world officers + 5 heads + 5 support officers + one
+    # leader per unit, the units being BPMC, VP and one per sector: SKHDT 4, STP 5, STNMT 4,
+    # SXD 4, UBND-BD 6 = 23
+    assert counts["valid"] == 60 + 5 + 5 + 23
