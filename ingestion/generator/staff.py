@@ -1,7 +1,8 @@
 """The staff topic's events, simulated beside the cases: positions, transfers, assessments, exemptions.
 
 Who is who (fixed, like the world: the same ids and names in every run):
-- every officer of the world holds a position from the first day of the window's first quarter:
+- every officer of the world holds a position from the first day of the window's first quarter
+  (recorded that day, 07:30):
   desk officers in reception (unit BPMC, the one-stop-shop desk), handlers in processing (their
   department P.<sector>);
 - invented around them, numbered after the world's officers (CB0061 onwards, in world order, so
@@ -24,7 +25,11 @@ What happens in the window (shares per officer-month unless said otherwise):
   get case.exemption_granted (scope lateness, decided by the head of the agency) 1-4 days after
   completion; the first one that can be revoked inside the window is revoked, once per stream.
 
-Events on or after the end of the window have not happened and are not emitted.
+Events on or after the end of the window have not happened and are not emitted. Each fact
+draws from a random stream of its own, named after the seed and the fact (the officer and the
+position's start, the officer and the period, the case): two runs with the same seed and
+overlapping windows send the same facts as the same bytes (a redelivery, never an event_id
+conflict), as the case stream does day by day.
 Faults (staff_faults.py): duplicates at the case stream's rate, and with staff_malformed > 0
 every malformed class of the staff contract at least once. Randomness:
 random.Random(f"{seed}:staff:...") streams of their own, so the case events never change.
@@ -152,12 +157,13 @@ def _positioned(rng: random.Random, at: datetime, post: Post, valid_from: date) 
 
 def officer_events(seed: int, agencies: tuple[Agency, ...], start: date, end: date) -> list[StaffEvent]:
     """Positions, transfers and assessments of the window [start, end), in time order."""
-    rng = random.Random(f"{seed}:staff:officers")
     events: list[StaffEvent] = []
     posts = posts_of(agencies)
-    opened = _office_instant(rng, start).replace(hour=7, minute=30, second=0)
+    first = _quarter_start(start)
+    opened = datetime.combine(first, time(7, 30), tzinfo=VN_TZ)
     for post in posts:
-        events.append(_positioned(rng, opened, post, _quarter_start(start)))
+        rng = random.Random(f"{seed}:staff:position:{post.officer_id}:{first}")
+        events.append(_positioned(rng, opened, post, first))
 
     # Transfers: support officers of every other agency move to the next agency's office.
     timeline: dict[str, list[tuple[date, Post]]] = {p.officer_id: [(start, p)] for p in posts}
@@ -171,6 +177,7 @@ def officer_events(seed: int, agencies: tuple[Agency, ...], start: date, end: da
                 mover = next(p for p in ROSTER[source.code] if p.position_group == "support")
                 office_head = next(p for p in ROSTER[target.code] if p.unit_code == "VP" and p.position_group == "leadership")
                 new_post = replace(mover, agency_code=target.code, manager_id=office_head.officer_id)
+                rng = random.Random(f"{seed}:staff:transfer:{mover.officer_id}:{day}")
                 left_at = datetime.combine(day, time(8, 0), tzinfo=VN_TZ)
                 events.append((left_at, mover.officer_id.encode(), _event(
                     rng, left_at, "officer.left", source.code, mover.officer_id,
@@ -201,7 +208,6 @@ def _criteria(rng: random.Random, quality: float) -> list[dict]:
 
 def _assessments(seed: int, posts: list[Post], timeline: dict[str, list[tuple[date, Post]]],
                  start: date, end: date) -> list[StaffEvent]:
-    rng = random.Random(f"{seed}:staff:assessments")
     quality = {p.officer_id: random.Random(f"{seed}:staff:quality:{p.officer_id}").uniform(6.5, 9.6) for p in posts}
     quarterly = {p.officer_id for p in posts if random.Random(f"{seed}:staff:cadence:{p.officer_id}").random() < 0.1}
     events: list[StaffEvent] = []
@@ -224,6 +230,7 @@ def _assessments(seed: int, posts: list[Post], timeline: dict[str, list[tuple[da
                           and p.officer_id != officer_id and p.position_group != "leadership"]
             if is_quarter != (officer_id in quarterly):
                 continue  # monthly officers are assessed per month, quarterly ones per quarter
+            rng = random.Random(f"{seed}:staff:assessment:{officer_id}:{period}:{post.agency_code}:{post.manager_id}")
             assessed_on = _weekday_on_or_after(last + timedelta(days=rng.randint(2, 8 if is_quarter else 6)))
             at = _office_instant(rng, assessed_on)
             if post.manager_id is not None and rng.random() < 0.9:
@@ -253,15 +260,18 @@ def _assessment(rng: random.Random, at: datetime, post: Post, period: str, asses
 
 
 class Exemptions:
-    """Exemptions for a few late cases; exactly one revoked per stream (the first that fits)."""
+    """Exemptions for a few late cases; exactly one revoked per stream (the first that fits).
+
+    Each case's exemption draws from its own stream (seed, case id), the revocation from another:
+    whether this window revokes it never changes the grant's bytes.
+    """
 
     def __init__(self, seed: int, end: date) -> None:
         self.seed = seed
         self.end = end
         self.revoked = False
-        self.decisions = itertools.count(101)
 
-    def for_case(self, rng: random.Random, agency: Agency, case_id: str, sim_events) -> list[StaffEvent]:
+    def for_case(self, agency: Agency, case_id: str, sim_events) -> list[StaffEvent]:
         """Events for one simulated case (its visible events, in time order); [] for most cases."""
         due_at = completed_at = None
         for e in sim_events:
@@ -271,18 +281,22 @@ class Exemptions:
                 due_at = datetime.fromisoformat(e.data["due_at"])
             elif e.event_type == "case.completed":
                 completed_at = e.occurred_at
-        if due_at is None or completed_at is None or completed_at <= due_at or rng.random() >= 0.05:
+        if due_at is None or completed_at is None or completed_at <= due_at:
+            return []
+        rng = random.Random(f"{self.seed}:staff:exemption:{case_id}")
+        if rng.random() >= 0.05:
             return []
         head = ROSTER[agency.code][0].officer_id  # the head of the agency decides
         granted_at = _office_instant(rng, _weekday_on_or_after(completed_at.date() + timedelta(days=rng.randint(1, 4))))
         if granted_at.date() >= self.end:
             return []
         reason = rng.choices(tuple(EXEMPTION_REASONS), EXEMPTION_REASON_WEIGHTS)[0]
-        decision = f"{next(self.decisions)}/QĐ-{agency.code}"
+        decision = f"{rng.randint(100, 9999)}/QĐ-{agency.code}"
         key = case_id.encode()
         out = [(granted_at, key, _event(rng, granted_at, "case.exemption_granted", agency.code, head, {
             "case_id": case_id, "scope": "lateness", "decision_ref": decision, "reason_code": reason,
             "reason_text": EXEMPTION_REASONS[reason]}))]
+        rng = random.Random(f"{self.seed}:staff:revocation:{case_id}")
         revoked_at = granted_at + timedelta(days=rng.randint(3, 10))
         if not self.revoked and revoked_at.date() < self.end:
             self.revoked = True

@@ -102,7 +102,6 @@ def generate(config: GeneratorConfig) -> Iterator[Message]:
         day = config.start_date + timedelta(days=offset)
         rng = random.Random(f"{config.seed}:cases:{day.isoformat()}")
         fault_rng = random.Random(f"{config.seed}:faults:{day.isoformat()}")
-        exemption_rng = random.Random(f"{config.seed}:staff:exemptions:{day.isoformat()}")
         open_agencies = [a for a in agencies if calendars[a.code].is_working_day(day)]
         if open_agencies and config.cases_per_day:
             picks = rng.choices(open_agencies, [a.weight for a in open_agencies], k=config.cases_per_day)
@@ -121,7 +120,7 @@ def generate(config: GeneratorConfig) -> Iterator[Message]:
                 key = case_id.encode()
                 entries = deliver_with_faults(key, events, rates, fault_rng) if faulty else deliver_plain(key, events)
                 if exemptions is not None:
-                    entries = entries + delivery.deliver(exemptions.for_case(exemption_rng, agency, case_id, visible))
+                    entries = entries + delivery.deliver(exemptions.for_case(agency, case_id, visible))
                 for night, position, message in entries:
                     heapq.heappush(pending, (night.toordinal(), position, next(order), message))
         today = day.toordinal()
