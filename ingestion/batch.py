@@ -10,7 +10,7 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import NamedTuple, Protocol
+from typing import Callable, NamedTuple, Protocol
 
 from ingestion.contract import ValidEvent, validate
 from ingestion.settings import system_start
@@ -30,7 +30,7 @@ class ValidRow(NamedTuple):
     digest: bytes
     partition: int
     offset: int
-    line: bytes  # one CSV line for COPY raw.case_events (payload, content_hash, coords)
+    line: bytes  # one CSV line for COPY into the raw table (payload, content_hash, coords)
 
 
 @dataclass(frozen=True)
@@ -91,10 +91,13 @@ def encode_batch(
     now: datetime,
     future_tolerance: timedelta = timedelta(hours=1),
     not_before: datetime | None = None,
+    validator: Callable[..., object] = validate,
 ) -> EncodedBatch:
     """Validate and encode records (all of one topic, in offset order per partition).
 
-    not_before defaults to the configured system start (settings.system_start()).
+    not_before defaults to the configured system start (settings.system_start()); validator is
+    the topic's contract (ingestion.topics: validate for the case topic, validate_staff for the
+    staff topic).
     """
     if not_before is None:
         not_before = system_start()
@@ -108,7 +111,7 @@ def encode_batch(
             first[partition] = offset
         nxt[partition] = offset + 1
         by_coords[(partition, offset)] = record
-        result = validate(record.value, now=now, future_tolerance=future_tolerance, not_before=not_before)
+        result = validator(record.value, now=now, future_tolerance=future_tolerance, not_before=not_before)
         if type(result) is ValidEvent:
             digest = sha256(record.value).digest()
             rows.append(ValidRow(result.event_id, digest, partition, offset, csv_line(quoted_topic, record, digest)))

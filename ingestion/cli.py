@@ -1,11 +1,15 @@
-"""motcua-ingest: migrate the raw layer, create the topic, load events, reconcile.
+"""motcua-ingest: migrate the raw layer, create the topics, load events, reconcile.
+
+Two topics, one loader process each: the case events (--contract case, the default) and the
+staff events (--contract staff: positions, assessments, exemptions).
 
 Examples:
   motcua-ingest migrate                      # pending migrations only (--reapply: all, to repair)
-  motcua-ingest topic --partitions 12
+  motcua-ingest topic --partitions 12        # both topics (--contract: only one)
   motcua-ingest consume --bounded            # catch up to the end offsets seen at start, exit
-  motcua-ingest consume                      # continuous; stops cleanly on SIGTERM / Ctrl-C
-  motcua-ingest reconcile                    # exit 1 unless produced = loaded + redeliveries + quarantined
+  motcua-ingest consume --contract staff     # the staff topic; continuous; stops on SIGTERM / Ctrl-C
+  motcua-ingest consume --all --bounded      # one loader process per topic, in parallel
+  motcua-ingest reconcile --all              # exit 1 unless produced = loaded + redeliveries + quarantined
 
 Exit status: 0 done; 1 reconcile found a mismatch; 2 bad usage or configuration, Kafka or
 PostgreSQL unreachable, --max-seconds reached, or a bounded load stopped by SIGINT/SIGTERM.
@@ -21,6 +25,7 @@ from datetime import timedelta
 from ingestion import db
 from ingestion.migrations import MigrationError
 from ingestion.settings import KafkaSettings
+from ingestion.topics import CASE, CONTRACTS, TopicContract
 from motcua import args as types
 from ingestion.kafka_client import quiet_kafka_logs
 from motcua.errors import PermanentError, TransientError, report, run_command
@@ -28,16 +33,41 @@ from motcua.errors import PermanentError, TransientError, report, run_command
 PROG = "motcua-ingest"
 
 
-def _settings(args) -> KafkaSettings:
-    """Options win over the environment; both are checked (an empty KAFKA_TOPIC is an error, not a default)."""
+def _contract(args) -> TopicContract:
+    return CONTRACTS[getattr(args, "contract", None) or "case"]
+
+
+def _settings(args, contract: TopicContract | None = None) -> KafkaSettings:
+    """Options win over the environment; both are checked (an empty KAFKA_TOPIC is an error, not a default).
+
+    The contract picks the topic's and the group's variables (KAFKA_TOPIC / KAFKA_CONSUMER_GROUP
+    for the case topic, KAFKA_STAFF_TOPIC / KAFKA_STAFF_CONSUMER_GROUP for the staff topic);
+    --topic and --group name the selected contract's topic and group.
+    """
+    contract = contract or _contract(args)
     base = KafkaSettings.from_env()
     return KafkaSettings(
         bootstrap_servers=args.bootstrap_servers
         or types.env_value("KAFKA_BOOTSTRAP_SERVERS", base.bootstrap_servers, types.bootstrap_servers),
-        topic=args.topic or types.env_value("KAFKA_TOPIC", base.topic, types.kafka_name),
+        topic=args.topic or types.env_value(contract.topic_var, contract.default_topic, types.kafka_name),
         consumer_group=getattr(args, "group", None)
-        or types.env_value("KAFKA_CONSUMER_GROUP", base.consumer_group, types.kafka_name),
+        or types.env_value(contract.group_var, contract.default_group, types.kafka_name),
     )
+
+
+def _selected(args) -> list[TopicContract]:
+    """--all: every contract (--topic/--group then apply to the case topic only); else the one chosen."""
+    if getattr(args, "all", False):
+        return list(CONTRACTS.values())
+    return [_contract(args)]
+
+
+def _settings_for(args, contract: TopicContract) -> KafkaSettings:
+    if getattr(args, "all", False) and contract is not CASE:
+        # --topic / --group name the case topic's; the others come from their own variables
+        return _settings(argparse.Namespace(bootstrap_servers=args.bootstrap_servers, topic=None, group=None),
+                         contract)
+    return _settings(args, contract)
 
 
 def cmd_migrate(args) -> int:
@@ -53,11 +83,15 @@ def cmd_migrate(args) -> int:
 
 
 def cmd_topic(args) -> int:
+    """Both topics unless --contract names one; with SASL, each one's ACLs (its loader group's)."""
     from ingestion.kafka_client import ensure_topic
 
-    s = _settings(args)
-    created = ensure_topic(s.bootstrap_servers, s.topic, args.partitions)
-    print(f"topic {s.topic}: {'created with %d partitions' % args.partitions if created else 'exists'}")
+    contracts = [CONTRACTS[args.contract]] if args.contract else list(CONTRACTS.values())
+    both = argparse.Namespace(**{**vars(args), "all": not args.contract})  # --topic: the case topic's
+    for contract in contracts:
+        s = _settings_for(both, contract)
+        created = ensure_topic(s.bootstrap_servers, s.topic, args.partitions, s.consumer_group)
+        print(f"topic {s.topic}: {'created with %d partitions' % args.partitions if created else 'exists'}")
     return 0
 
 
@@ -68,12 +102,16 @@ def _foreign_group(exc: Exception, topic: str) -> PermanentError:
 
 
 def cmd_consume(args) -> int:
+    if args.all:
+        from ingestion.parallel import consume_all
+
+        return consume_all(args, list(CONTRACTS))
     from ingestion.checkpoint import ForeignGroupError
     from ingestion.consumer import BoundedLoadTimeout, LoadStopped, RawLoader, install_signal_handlers
     from ingestion.sink import RawSink
 
     s = _settings(args)
-    sink = RawSink(db.conninfo("ingest"), s.consumer_group)
+    sink = RawSink(db.conninfo("ingest"), s.consumer_group, _contract(args))
     loader = RawLoader(
         s, sink, max_poll_records=args.batch_size, future_tolerance=timedelta(minutes=args.future_tolerance_minutes)
     )
@@ -102,19 +140,24 @@ def cmd_reconcile(args) -> int:
     from ingestion.kafka_client import make_consumer
     from ingestion.reconcile import format_reports, reconcile
 
-    s = _settings(args)
+    ok = True
     with db.connect("ingest") as conn:  # PostgreSQL first: it answers (or not) at once
-        try:
-            check_group_loads_topic(conn, s.consumer_group, s.topic)
-        except ForeignGroupError as exc:
-            raise _foreign_group(exc, s.topic) from None
-        consumer = make_consumer(s, group_id=None)
-        try:
-            reports = reconcile(conn, consumer, s.topic, s.consumer_group)
-        finally:
-            consumer.close(timeout_ms=3000)
-    print(format_reports(reports))
-    return 0 if all(r.ok for r in reports) else 1
+        for contract in _selected(args):
+            s = _settings_for(args, contract)
+            try:
+                check_group_loads_topic(conn, s.consumer_group, s.topic)
+            except ForeignGroupError as exc:
+                raise _foreign_group(exc, s.topic) from None
+            consumer = make_consumer(s, group_id=None)
+            try:
+                reports = reconcile(conn, consumer, s.topic, s.consumer_group, contract)
+            finally:
+                consumer.close(timeout_ms=3000)
+            if args.all:
+                print(f"{s.topic} ({contract.table}, group {s.consumer_group}):")
+            print(format_reports(reports))
+            ok = ok and all(r.ok for r in reports)
+    return 0 if ok else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -122,7 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--bootstrap-servers", type=types.bootstrap_servers,
                         help="Kafka HOST:PORT[,…] (default: $KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:19092)")
     parser.add_argument("--topic", type=types.kafka_name,
-                        help="the case-events topic (default: $KAFKA_TOPIC or motcua.case-events)")
+                        help="the selected contract's topic (default: $KAFKA_TOPIC or motcua.case-events; "
+                             "staff: $KAFKA_STAFF_TOPIC or motcua.staff-events)")
     parser.add_argument("--connect-timeout", type=types.positive_float, metavar="SECONDS",
                         help="how long to wait for a first answer from the broker "
                              "(default: $KAFKA_CONNECT_TIMEOUT_SECONDS or 5)")
@@ -133,25 +177,36 @@ def build_parser() -> argparse.ArgumentParser:
     mig.add_argument("--reapply", action="store_true",
                      help="re-run every (idempotent) migration: restores grants and indexes, e.g. on a copied database")
     mig.set_defaults(func=cmd_migrate)
-    p = sub.add_parser("topic", help="create the topic if missing", description="create the topic if missing")
+    contract_help = ("which topic: case (raw.case_events, the default) or staff (raw.staff_events: "
+                     "positions, assessments, exemptions)")
+    p = sub.add_parser("topic", help="create the topics if missing", description="create the topics if missing")
     p.add_argument("--partitions", type=types.positive_int, default=12,
                    help="partitions of a new topic (an existing topic is left as it is)")
+    p.add_argument("--contract", choices=sorted(CONTRACTS), help="only this topic (default: both)")
     p.set_defaults(func=cmd_topic)
-    p = sub.add_parser("consume", help="load events into raw.case_events",
-                       description="load events into raw.case_events; SIGINT/SIGTERM stop it after the batch in hand")
+    p = sub.add_parser("consume", help="load events into raw.case_events / raw.staff_events",
+                       description="load one topic's events into its raw table; SIGINT/SIGTERM stop it after the "
+                                   "batch in hand")
+    p.add_argument("--contract", choices=sorted(CONTRACTS), help=contract_help)
+    p.add_argument("--all", action="store_true",
+                   help="every topic, one loader process each, in parallel; exit status the worst of them")
     p.add_argument("--bounded", action="store_true", help="stop at the end offsets seen at start")
     p.add_argument("--max-seconds", type=types.positive_float,
                    help="bounded mode: give up (exit 2) when not done by then, whatever it is waiting for")
     p.add_argument("--batch-size", type=types.positive_int, default=5000, help="max records per transaction")
     p.add_argument("--group", type=types.kafka_name,
-                   help="consumer group (default: $KAFKA_CONSUMER_GROUP or motcua-raw-loader)")
+                   help="consumer group (default: $KAFKA_CONSUMER_GROUP or motcua-raw-loader; "
+                        "staff: $KAFKA_STAFF_CONSUMER_GROUP or motcua-staff-loader)")
     p.add_argument("--future-tolerance-minutes", type=types.non_negative_int, default=60,
                    help="occurred_at further in the future than this is quarantined")
     p.set_defaults(func=cmd_consume)
     p = sub.add_parser("reconcile", help="check produced = loaded + redeliveries + quarantined",
                        description="check produced = loaded + redeliveries + quarantined, per partition")
     p.add_argument("--group", type=types.kafka_name,
-                   help="consumer group whose positions to check (default: $KAFKA_CONSUMER_GROUP or motcua-raw-loader)")
+                   help="consumer group whose positions to check (default: $KAFKA_CONSUMER_GROUP or motcua-raw-loader; "
+                        "staff: $KAFKA_STAFF_CONSUMER_GROUP or motcua-staff-loader)")
+    p.add_argument("--contract", choices=sorted(CONTRACTS), help=contract_help)
+    p.add_argument("--all", action="store_true", help="both topics, each with its own group")
     p.set_defaults(func=cmd_reconcile)
     return parser
 
@@ -161,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "consume" and args.max_seconds and not args.bounded:
         parser.error("--max-seconds applies to --bounded only")
+    if getattr(args, "all", False) and args.contract:
+        parser.error("--all and --contract are exclusive")
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

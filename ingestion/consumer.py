@@ -1,5 +1,8 @@
 """The raw loader: a kafka-python consumer-group member that lands events in PostgreSQL.
 
+One loader loads one topic: the case topic or the staff topic, as its sink's contract says
+(ingestion.topics); `motcua ingest consume --all` runs one loader process per topic.
+
 Two modes:
 - bounded: snapshot the topic's end offsets at start, load until the positions stored in
   PostgreSQL reach them (whoever in the group consumed them), then exit. Airflow runs this.
@@ -211,7 +214,8 @@ class RawLoader:
                 self.stats.poll_seconds += t1 - t0
                 if records:
                     batch = encode_batch(topic, records, now=datetime.now(timezone.utc),
-                                         future_tolerance=self.future_tolerance)
+                                         future_tolerance=self.future_tolerance,
+                                         validator=self.sink.contract.validate)
                     self.stats.encode_seconds += time.monotonic() - t1
                     if self._settle():  # the previous write failed: positions moved back
                         self._reseek()

@@ -224,7 +224,11 @@ def topic_retention_ms(bootstrap_servers: str, topic: str) -> int | None:
 
 
 def grant_acls(admin: KafkaAdminClient, topic: str, consumer_group: str) -> None:
-    """Least privilege on the broker: the loader reads `topic` in its group; the producer writes it."""
+    """Least privilege on the broker: the loader reads `topic` in its group; the producer writes it.
+
+    Called once per topic: the case topic with the case loader's group, the staff topic with the
+    staff loader's (ingestion.topics).
+    """
     loader, producer = (f"User:{CLIENT_USERS[c]}" for c in ("loader", "producer"))
     rules = [
         (loader, ACLOperation.READ, ResourcePattern(ResourceType.TOPIC, topic, ACLResourcePatternType.LITERAL)),

@@ -2,7 +2,8 @@
 
 produced  = the partition's high watermark - its low watermark (a non-transactional topic's
             offsets are contiguous), from the broker;
-accounted = rows in raw.case_events + raw.redeliveries + raw.quarantine for that partition, each
+accounted = rows in the topic's raw table (raw.case_events or raw.staff_events) + raw.redeliveries
+            + raw.quarantine for that partition, each
             offset once, contiguous from the first consumed offset to the stored position.
 """
 from __future__ import annotations
@@ -13,10 +14,12 @@ import psycopg
 from kafka import KafkaConsumer, TopicPartition
 
 from ingestion.kafka_client import topic_partitions
+from ingestion.topics import CASE, TopicContract
 
+# {table}: a TopicContract's constant table name, never input.
 ROWS_PER_PARTITION = """
 with delivered as (
-    select kafka_partition, kafka_offset, 'loaded' as outcome from raw.case_events where kafka_topic = %(topic)s
+    select kafka_partition, kafka_offset, 'loaded' as outcome from {table} where kafka_topic = %(topic)s
     union all
     select kafka_partition, kafka_offset, 'redelivered' from raw.redeliveries where kafka_topic = %(topic)s
     union all
@@ -54,11 +57,13 @@ class PartitionReport:
         return not self.problems
 
 
-def reconcile(conn: psycopg.Connection, consumer: KafkaConsumer, topic: str, group: str) -> list[PartitionReport]:
+def reconcile(conn: psycopg.Connection, consumer: KafkaConsumer, topic: str, group: str,
+              contract: TopicContract = CASE) -> list[PartitionReport]:
     partitions = topic_partitions(consumer, topic)
     lows = consumer.beginning_offsets(partitions)
     highs = consumer.end_offsets(partitions)
-    rows = {r[0]: r[1:] for r in conn.execute(ROWS_PER_PARTITION, {"topic": topic}).fetchall()}
+    query = ROWS_PER_PARTITION.format(table=contract.table)
+    rows = {r[0]: r[1:] for r in conn.execute(query, {"topic": topic}).fetchall()}
     positions = {
         r[0]: r[1:]
         for r in conn.execute(

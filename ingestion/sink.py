@@ -1,7 +1,8 @@
 """Writes an encoded batch to the raw layer in ONE transaction with the consumed positions.
 
 Inside the transaction: lock the partitions' position rows (fencing), probe which event_ids are
-already stored, COPY the first deliveries straight into raw.case_events, record redeliveries,
+already stored, COPY the first deliveries straight into the topic's raw table (raw.case_events or
+raw.staff_events, per the sink's contract), record redeliveries,
 quarantine event_id conflicts and malformed messages, advance the positions. Either all of it
 commits or none of it does, so a crash at any instant loses and doubles nothing.
 """
@@ -18,19 +19,21 @@ from psycopg import sql
 from ingestion.batch import COPY_COLUMNS, EncodedBatch, QuarantineRow, ValidRow, trim_batch
 from ingestion.checkpoint import PartitionCounts, PositionGapError, advance_positions, lock_positions
 from ingestion.contract.reasons import DATABASE_REJECTED, EVENT_ID_CONFLICT
+from ingestion.topics import CASE, TopicContract
 
 log = logging.getLogger(__name__)
 
 # One string parameter, split by the server: adapting thousands of list items costs more.
+# {table} is a TopicContract's constant table name, never input.
 PROBE_STORED = """
 select e.event_id::text, e.content_hash, e.kafka_topic, e.kafka_partition, e.kafka_offset
 from unnest(string_to_array(%s, ',')::uuid[]) as probe(event_id)
-join raw.case_events e on e.event_id = probe.event_id
+join {table} e on e.event_id = probe.event_id
 """
 # A redelivery may be a re-serialised copy (other key order or spacing): same jsonb, other bytes.
-SAME_JSON = "select payload = %s::jsonb from raw.case_events where event_id = %s::uuid"
+SAME_JSON = "select payload = %s::jsonb from {table} where event_id = %s::uuid"
 
-COPY_EVENTS = f"copy raw.case_events {COPY_COLUMNS} from stdin (format csv)"
+COPY_EVENTS = "copy {table} " + COPY_COLUMNS + " from stdin (format csv)"
 COPY_REDELIVERIES = sql.SQL(
     "copy raw.redeliveries (event_id, content_hash, kafka_topic, kafka_partition, kafka_offset, kafka_timestamp)"
     " from stdin"
@@ -51,12 +54,19 @@ class WriteResult:
 
 
 class RawSink:
-    """Owns one PostgreSQL connection (as the ingest role) and writes batches through it."""
+    """Owns one PostgreSQL connection (as the ingest role) and writes batches through it.
 
-    def __init__(self, conninfo: str, consumer_group: str):
+    The contract (ingestion.topics) names the raw table and the validator the loader uses.
+    """
+
+    def __init__(self, conninfo: str, consumer_group: str, contract: TopicContract = CASE):
         self.conninfo = conninfo
         self.group = consumer_group
+        self.contract = contract
         self.conn: psycopg.Connection | None = None
+        self._probe = PROBE_STORED.format(table=contract.table)
+        self._same_json = SAME_JSON.format(table=contract.table)
+        self._copy_events = COPY_EVENTS.format(table=contract.table)
 
     def connect(self) -> psycopg.Connection:
         if self.conn is None or self.conn.closed:
@@ -119,18 +129,18 @@ class RawSink:
     def _write_rows(self, conn: psycopg.Connection, batch: EncodedBatch) -> dict[int, PartitionCounts]:
         # The batch is never modified here: this transaction may roll back and the same batch be
         # written again (whole, or message by message), so conflicts found now must not stay in it.
-        new_rows, repeats = self._split_repeats(conn, batch.topic, batch.rows)
+        new_rows, repeats = self._split_repeats(conn, self._probe, batch.topic, batch.rows)
         loaded = Counter(r.partition for r in new_rows)
         redelivered: Counter = Counter()
         conflicts: list[QuarantineRow] = []
         with conn.cursor() as cur:
             if new_rows:
-                with cur.copy(COPY_EVENTS) as copy:
+                with cur.copy(self._copy_events) as copy:
                     copy.write(b"".join(r.line for r in new_rows))
             redeliveries = []
             for row, first in repeats:
                 record = batch.records[(row.partition, row.offset)]
-                same = first[1] == row.digest or cur.execute(SAME_JSON, (record.value.decode(), row.event_id)).fetchone()[0]
+                same = first[1] == row.digest or cur.execute(self._same_json, (record.value.decode(), row.event_id)).fetchone()[0]
                 if same:
                     redeliveries.append((row.event_id, row.digest, batch.topic, row.partition, row.offset,
                                          _ms_to_timestamp(record.timestamp)))
@@ -154,12 +164,12 @@ class RawSink:
         return {p: PartitionCounts(loaded[p], redelivered[p], quarantined[p]) for p in batch.first_offsets}
 
     @staticmethod
-    def _split_repeats(conn: psycopg.Connection, topic: str, rows: list[ValidRow]):
+    def _split_repeats(conn: psycopg.Connection, probe_sql: str, topic: str, rows: list[ValidRow]):
         """First deliveries to COPY, and repeats paired with (event_id, digest, coords) of the first."""
         if not rows:
             return [], []
         probe = ",".join([r.event_id for r in rows])
-        stored = {r[0]: r for r in conn.execute(PROBE_STORED, (probe,)).fetchall()}
+        stored = {r[0]: r for r in conn.execute(probe_sql, (probe,)).fetchall()}
         new_rows, repeats = [], []
         for row in rows:
             first = stored.get(row.event_id)

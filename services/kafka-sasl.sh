@@ -1,6 +1,12 @@
 # The broker's SASL/SCRAM + ACL settings, shared by services/kafka.sh (local, MOTCUA_KAFKA_SASL=1)
 # and services/compose-kafka.sh (docker-compose). Sourced; prints server.properties lines. The
 # listeners differ per deployment and are written by the caller.
+# The ACLs are per topic and are not broker settings: `motcua ingest topic` (as motcua-admin, see
+# ingestion/kafka_client.grant_acls) grants, on each of the two topics, WRITE + DESCRIBE to
+# User:motcua-producer and READ + DESCRIBE to User:motcua-loader, with READ on that topic's
+# loader group: motcua.case-events -> group motcua-raw-loader, motcua.staff-events -> group
+# motcua-staff-loader (KAFKA_TOPIC / KAFKA_CONSUMER_GROUP, KAFKA_STAFF_TOPIC /
+# KAFKA_STAFF_CONSUMER_GROUP). Nothing else is allowed (allow.everyone.if.no.acl.found=false).
 kafka_sasl_properties() {
   cat <<CONF
 listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,CLIENT:SASL_PLAINTEXT

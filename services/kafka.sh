@@ -4,7 +4,8 @@
 # MOTCUA_KAFKA_SASL=1: clients must authenticate with SASL/SCRAM-SHA-512 and are authorised by
 # ACLs (StandardAuthorizer). The users motcua-admin (super user), motcua-loader and motcua-producer
 # are created when the storage is formatted, with passwords generated into $STATE_DIR/secrets.env;
-# `motcua ingest topic` (as motcua-admin) grants the loader and the producer their ACLs.
+# `motcua ingest topic` (as motcua-admin) creates both topics (case and staff events) and grants
+# the loader and the producer their ACLs on each (see kafka-sasl.sh).
 # Switching an existing broker to SASL needs a new storage: `down`, remove $STATE_DIR/kafka/data, `up`.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"

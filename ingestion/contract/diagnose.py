@@ -57,8 +57,11 @@ class _Envelope(msgspec.Struct):
     event_type: Any = msgspec.UNSET
 
 
-def diagnose(value: bytes, typed_error: Exception) -> Rejection:
-    """Classify a value the typed decoder rejected (typed_error is what it raised)."""
+def diagnose(value: bytes, typed_error: Exception, known_types: frozenset[str] = _KNOWN_TYPES) -> Rejection:
+    """Classify a value the typed decoder rejected (typed_error is what it raised).
+
+    known_types: the topic's event types (the case topic's by default).
+    """
     try:
         doc = msgspec.json.decode(value)
     except RecursionError:
@@ -87,7 +90,7 @@ def diagnose(value: bytes, typed_error: Exception) -> Rejection:
                              f"`$.schema_version` is {version!r}; only 1 is supported", event_id)
         event_type = doc.get("event_type")
         if isinstance(event_type, str):
-            if event_type not in _KNOWN_TYPES:
+            if event_type not in known_types:
                 return Rejection(R.UNKNOWN_EVENT_TYPE,
                                  f"`$.event_type`: {event_type!r} is not a known event type", event_id)
         elif "event_type" in doc:  # present, but null, a number, an object...
@@ -95,7 +98,7 @@ def diagnose(value: bytes, typed_error: Exception) -> Rejection:
                              event_id)
     if isinstance(typed_error, RecursionError):
         return Rejection(R.INVALID_JSON, _TOO_DEEP, event_id)
-    reason, detail = classify_msgspec_error(str(typed_error))
+    reason, detail = classify_msgspec_error(str(typed_error), known_types)
     return Rejection(reason, detail, event_id)
 
 
@@ -108,7 +111,7 @@ def _envelope(value: bytes) -> dict[str, Any] | None:
     return {name: field for name, field in fields if field is not msgspec.UNSET}
 
 
-def classify_msgspec_error(message: str) -> tuple[str, str]:
+def classify_msgspec_error(message: str, known_types: frozenset[str] = _KNOWN_TYPES) -> tuple[str, str]:
     """Map a msgspec decode error message to (reason class, detail naming the JSON path)."""
     match = _AT.match(message)
     body, path = (match["body"], match["path"] or "$") if match else (message, "$")
@@ -125,7 +128,7 @@ def classify_msgspec_error(message: str) -> tuple[str, str]:
     if bad_tag is not None and path == "$.event_type":
         # msgspec also says "Invalid value" when a duplicate `event_type` key names another
         # (known) type than the first one: ambiguous, not unknown.
-        if bad_tag["value"].strip("'\"") in _KNOWN_TYPES:
+        if bad_tag["value"].strip("'\"") in known_types:
             return R.INVALID_VALUE, f"`{path}`: conflicting duplicate keys ({body})"
         return R.UNKNOWN_EVENT_TYPE, f"`{path}`: {body}"
     # Constraint violations ("Expected `str` of length <= 32", "Invalid enum value 'x'",

@@ -27,6 +27,11 @@ Every rejected value gets exactly one class: the first problem met in this fixed
    16. number_out_of_range         a number anywhere (unknown fields included) that PostgreSQL's
                                    jsonb cannot store, e.g. 1e999999
 
+The staff topic's validate_staff() (staff_validator.py) uses the same classes in the same order;
+its step 13 is, per type: `data.valid_from` (invalid_value unless a real YYYY-MM-DD day), an
+officer.* event with a null officer_id (invalid_value), `data.period` against its pattern
+(invalid_value); its step 8 knows the five staff event types.
+
 `event_id_conflict` and `database_rejected` are never produced by validate(): the loader uses the
 first when an event_id that is already loaded arrives again with different content, the second
 for a message PostgreSQL still refuses when written on its own (a safety net: every refusal
@@ -65,7 +70,8 @@ DESCRIPTIONS: MappingProxyType[str, str] = MappingProxyType({
                   "nesting too deep).",
     NOT_AN_OBJECT: "The JSON value is not an object (array, string, number, ...).",
     UNSUPPORTED_SCHEMA_VERSION: "schema_version is a number other than 1.",
-    UNKNOWN_EVENT_TYPE: "event_type is a string that is not one of the ten contract event types.",
+    UNKNOWN_EVENT_TYPE: "event_type is a string that is not one of the topic's event types (ten case, "
+                        "five staff).",
     MISSING_FIELD: "A field required for this event type is absent.",
     WRONG_TYPE: "A field has the wrong JSON type (e.g. a string where a number is required).",
     INVALID_VALUE: "A value breaks an enum, pattern, uuid, length or range constraint.",

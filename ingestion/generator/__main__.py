@@ -4,11 +4,14 @@
       [--duplicates 0.02 --out-of-order 0.01 --late 0.02 --malformed 0.01 --huge 0.0001] \
       [--fault wrong_type=0.005 ...] [--agencies SKHDT,STP] \
       [--night 2026-01-07 | --through 2026-01-20] [--limit N] \
-      [--topic T] [--bootstrap-servers HOST:PORT] [--partitions 12] \
-      [--dry-run [--out file.jsonl]]
+      [--topic T] [--staff-topic T | --no-staff] [--staff-malformed 0.05] \
+      [--bootstrap-servers HOST:PORT] [--partitions 12] [--dry-run [--out file.jsonl]]
 
-Prints a JSON summary (counts by label, distinct valid events, rate) on stdout; progress on
-stderr. Topic and bootstrap default to KAFKA_TOPIC / KAFKA_BOOTSTRAP_SERVERS.
+By default the staff topic's events come too (positions of every officer, transfers,
+assessments, exemptions: see staff.py), produced to the staff topic; --no-staff leaves them out.
+Prints a JSON summary (counts by label, distinct valid events, rate; the staff topic's under
+"staff") on stdout; progress on stderr. Topics and bootstrap default to KAFKA_TOPIC,
+KAFKA_STAFF_TOPIC and KAFKA_BOOTSTRAP_SERVERS.
 
 SIGINT/SIGTERM stop it cleanly: what was sent is flushed, the summary says "stopped", exit 2.
 Exit status: 0 done; 2 bad usage, Kafka unreachable, delivery failed or stopped early.
@@ -32,6 +35,7 @@ from ingestion.generator.produce import ProduceError
 from ingestion.generator.stream import GeneratorConfig, GeneratorConfigError, generate, select_nights
 from ingestion.generator.world import UnknownAgencyError, select_agencies
 from ingestion.settings import KafkaSettings
+from ingestion.topics import STAFF
 from motcua import args as types
 from motcua.errors import PermanentError, Stopped, TransientError, report, run_command
 
@@ -70,6 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=types.positive_int, help="stop after N messages (default: all)")
     p.add_argument("--topic", type=types.kafka_name, default=settings.topic or None,
                    help="Kafka topic (default: $KAFKA_TOPIC, now %(default)s)")
+    p.add_argument("--staff-topic", type=types.kafka_name, default=STAFF.topic(),
+                   help="Kafka topic of the staff events (default: $KAFKA_STAFF_TOPIC or motcua.staff-events)")
+    p.add_argument("--no-staff", action="store_true",
+                   help="case events only (default: the staff topic's events too)")
+    p.add_argument("--staff-malformed", type=types.rate, default=0.0,
+                   help="per staff event, the chance of one broken copy; the staff contract's 15 malformed "
+                        "classes are used in turn, each at least once when RATE > 0 (default: 0)")
     p.add_argument("--bootstrap-servers", type=types.bootstrap_servers, default=settings.bootstrap_servers or None,
                    help="Kafka HOST:PORT[,…] (default: $KAFKA_BOOTSTRAP_SERVERS, now %(default)s)")
     p.add_argument("--partitions", type=types.positive_int, default=12, help="partitions when the topic must be created")
@@ -91,7 +102,8 @@ def config_from_args(args: argparse.Namespace) -> GeneratorConfig:
     agencies = tuple(code.strip() for code in args.agencies.split(",") if code.strip())
     select_agencies(agencies)  # fail now, not inside the background process
     return GeneratorConfig(seed=args.seed, start_date=args.start, days=args.days, cases_per_day=args.cases_per_day,
-                           faults=FaultRates.build(args.malformed, **rates), agencies=agencies)
+                           faults=FaultRates.build(args.malformed, **rates), agencies=agencies,
+                           staff=not args.no_staff, staff_malformed=args.staff_malformed)
 
 
 class _StopFlag:
@@ -154,6 +166,8 @@ def _run(args: argparse.Namespace, config: GeneratorConfig) -> int:
 
             if ensure_topic(args.bootstrap_servers, args.topic, args.partitions):
                 log(f"created topic {args.topic} with {args.partitions} partitions")
+            if config.staff and ensure_topic(args.bootstrap_servers, args.staff_topic, args.partitions, STAFF.group()):
+                log(f"created topic {args.staff_topic} with {args.partitions} partitions")
             producer = connect(args.bootstrap_servers, lambda: make_producer(
                 args.bootstrap_servers, bootstrap_timeout_ms=int(connect_timeout_seconds() * 1000)))
         if args.dry_run or args.no_background:
@@ -170,7 +184,8 @@ def _run(args: argparse.Namespace, config: GeneratorConfig) -> int:
             seconds = time.perf_counter() - started
         else:
             try:
-                seconds = produce(stream, producer, args.topic, log=log).seconds
+                seconds = produce(stream, producer, args.topic, log=log,
+                                  staff_topic=args.staff_topic if config.staff else None).seconds
             except ProduceError as exc:
                 raise TransientError(str(exc), hint="check the broker ('make status') and run it again") from None
     except BackgroundGeneratorError as exc:
@@ -186,6 +201,11 @@ def _run(args: argparse.Namespace, config: GeneratorConfig) -> int:
                "expected_quarantine": manifest.rejected, "seconds": round(seconds, 2),
                "messages_per_second": round(manifest.total / seconds) if seconds else None,
                "stopped": stop.signal}
+    if config.staff:
+        summary["staff"] = {"topic": None if args.dry_run else args.staff_topic, "messages": manifest.staff_total,
+                            "distinct_valid": manifest.staff_distinct_valid,
+                            "by_label": dict(sorted(manifest.staff_counts.items())),
+                            "expected_quarantine": manifest.staff_rejected}
     print(json.dumps(summary, ensure_ascii=False), flush=True)
     if stop.signal:
         return report(PROG, Stopped(f"stopped by {stop.signal} after {manifest.total} messages (all delivered)",

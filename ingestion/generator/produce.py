@@ -1,4 +1,6 @@
-"""Produce generated messages to Kafka (kafka-python), keyed by case_id.
+"""Produce generated messages to Kafka (kafka-python), keyed by case_id (staff: officer_id).
+
+Messages of the staff stream (Message.stream == "staff") go to `staff_topic`.
 
 Throughput notes (kafka-python is pure Python; its send() is the bottleneck, not JSON):
 - values are already bytes (pre-serialised by the generator with msgspec), no serializers;
@@ -69,11 +71,17 @@ def produce(
     progress_every: int = 100_000,
     flush_every: int = 200_000,
     log: Callable[[str], None] = _stderr,
+    staff_topic: str | None = None,
 ) -> ProduceResult:
-    """Send up to `limit` messages; returns counts by label. Raises ProduceError on failures."""
+    """Send up to `limit` messages; returns counts by label. Raises ProduceError on failures.
+
+    Staff messages go to `staff_topic`; without one, a staff message is an error (ProduceError).
+    """
     partitions = sorted(producer.partitions_for(topic))
     count = len(partitions)
     cache: dict[bytes, int] = {}
+    staff_partitions = sorted(producer.partitions_for(staff_topic)) if staff_topic else []
+    staff_cache: dict[bytes, int] = {}
     errors: list[BaseException] = []
     result = ProduceResult()
     send, on_error = producer.send, errors.append
@@ -83,14 +91,23 @@ def produce(
         if limit is not None and n >= limit:
             break
         key = message.key
-        partition = cache.get(key)
-        if partition is None:
-            if len(cache) > 200_000:
-                cache.clear()
-            partition = cache[key] = partitions[(murmur2(key) & 0x7FFFFFFF) % count]
-        send(topic, key=key, value=message.value, partition=partition).add_errback(on_error)
+        if message.stream == "case":
+            partition = cache.get(key)
+            if partition is None:
+                if len(cache) > 200_000:
+                    cache.clear()
+                partition = cache[key] = partitions[(murmur2(key) & 0x7FFFFFFF) % count]
+            send(topic, key=key, value=message.value, partition=partition).add_errback(on_error)
+            result.counts[message.label] += 1
+        else:
+            if not staff_topic:
+                raise ProduceError("a staff message came with no staff topic to send it to")
+            partition = staff_cache.get(key)
+            if partition is None:
+                partition = staff_cache[key] = staff_partitions[(murmur2(key) & 0x7FFFFFFF) % len(staff_partitions)]
+            send(staff_topic, key=key, value=message.value, partition=partition).add_errback(on_error)
+            result.counts[f"staff:{message.label}"] += 1
         n += 1
-        result.counts[message.label] += 1
         result.value_bytes += len(message.value)
         if n % flush_every == 0:
             producer.flush()

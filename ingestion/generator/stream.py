@@ -14,6 +14,11 @@ longest case duration's worth of events.
 Determinism: day d's cases use random.Random(f"{seed}:cases:{d}") and the faults of those cases
 random.Random(f"{seed}:faults:{d}"): same config, same bytes; a longer window keeps the earlier
 days' cases; fault rates never change the valid events.
+
+With `staff=True` the staff topic's events (staff.py) are interleaved, each Message marked
+stream="staff": positions, transfers and assessments of the window, and exemptions for a few
+late cases. They draw from their own random streams, so the case messages are the same bytes
+with or without them.
 """
 from __future__ import annotations
 
@@ -27,6 +32,8 @@ from datetime import date, timedelta
 from ingestion.generator.faults import FaultRates, deliver_plain, deliver_with_faults
 from ingestion.generator.lifecycle import iso, receipt_instant, simulate_case
 from ingestion.generator.message import Message
+from ingestion.generator.staff import Exemptions, officer_events
+from ingestion.generator.staff_faults import StaffDelivery
 from ingestion.generator.world import select_agencies, procedures_of
 from workcal import Override, WorkCalendar, load_overrides
 
@@ -44,10 +51,14 @@ class GeneratorConfig:
     faults: FaultRates = field(default_factory=FaultRates)
     agencies: tuple[str, ...] = ()  # agency codes; empty = every agency of the world
     overrides: tuple[Override, ...] | None = None  # None = dbt_project/seeds/calendar_overrides.csv
+    staff: bool = False  # also the staff topic's events (the CLI's default: on)
+    staff_malformed: float = 0.0  # per staff event: one broken copy, classes in turn (staff_faults.py)
 
     def __post_init__(self) -> None:
         if self.days < 1 or self.cases_per_day < 0:
             raise GeneratorConfigError(f"need days >= 1 and cases_per_day >= 0, got {self.days}, {self.cases_per_day}")
+        if not 0.0 <= self.staff_malformed <= 1.0:
+            raise GeneratorConfigError(f"staff_malformed={self.staff_malformed} is outside [0, 1]")
 
     @property
     def end_date(self) -> date:
@@ -80,6 +91,12 @@ def generate(config: GeneratorConfig) -> Iterator[Message]:
     faulty = rates.any
     pending: list[tuple[int, float, int, Message]] = []
     order = itertools.count()
+    delivery = exemptions = None
+    if config.staff:
+        delivery = StaffDelivery(config.seed, config.staff_malformed, rates.duplicate)
+        exemptions = Exemptions(config.seed, end)
+        for night, position, message in delivery.deliver(officer_events(config.seed, agencies, config.start_date, end)):
+            heapq.heappush(pending, (night.toordinal(), position, next(order), message))
 
     for offset in range(config.days):
         day = config.start_date + timedelta(days=offset)
@@ -98,9 +115,12 @@ def generate(config: GeneratorConfig) -> Iterator[Message]:
                 numbers[code] = numbers.get(code, 0) + 1
                 case_id = f"000.00.{agency.number}.H26-{day:%y%m%d}-{numbers[code]:04d}"
                 sim = simulate_case(rng, calendars[code], agency, proc, received_at)
-                events = _envelopes(agency, case_id, [e for e in sim if e.occurred_at.date() < end])
+                visible = [e for e in sim if e.occurred_at.date() < end]
+                events = _envelopes(agency, case_id, visible)
                 key = case_id.encode()
                 entries = deliver_with_faults(key, events, rates, fault_rng) if faulty else deliver_plain(key, events)
+                if exemptions is not None:
+                    entries = entries + delivery.deliver(exemptions.for_case(agency, case_id, visible))
                 for night, position, message in entries:
                     heapq.heappush(pending, (night.toordinal(), position, next(order), message))
         today = day.toordinal()

@@ -44,3 +44,34 @@ def test_every_fault_class_ends_where_the_manifest_says(services, pg_db, make_to
     assert redelivered == manifest.counts["duplicate"]
     assert reasons == manifest.rejected
     assert stats.messages == manifest.total == loaded + redelivered + sum(reasons.values())
+
+
+def test_the_generated_staff_stream_ends_where_the_manifest_says(services, pg_db, make_topic):
+    """Both topics from one generator run; each loader fills its own raw table."""
+    from ingestion.topics import STAFF
+
+    case_topic, staff_topic = make_topic(partitions=2), make_topic(partitions=2)
+    config = GeneratorConfig(seed=3, start_date=date(2026, 1, 5), days=40, cases_per_day=15, staff=True,
+                             staff_malformed=0.08, faults=FaultRates(duplicate=0.03))
+    manifest = Manifest()
+    producer = make_producer(services.bootstrap_servers)
+    produce(manifest.track(generate(config)), producer, case_topic, progress_every=0, staff_topic=staff_topic)
+    producer.close()
+    assert manifest.staff_counts["duplicate"] > 0 and manifest.staff_counts["conflict"] > 0
+
+    for topic, group, sink in ((case_topic, "e2e-case", RawSink(db.conninfo("ingest", pg_db), "e2e-case")),
+                               (staff_topic, "e2e-staff", RawSink(db.conninfo("ingest", pg_db), "e2e-staff", STAFF))):
+        RawLoader(KafkaSettings(services.bootstrap_servers, topic, group), sink).run(bounded=True, max_seconds=120)
+
+    with db.connect("auditor", pg_db) as conn:
+        staff_loaded = conn.execute("select count(*) from raw.staff_events").fetchone()[0]
+        case_loaded = conn.execute("select count(*) from raw.case_events").fetchone()[0]
+        redelivered = conn.execute("select count(*) from raw.redeliveries where kafka_topic = %s",
+                                   (staff_topic,)).fetchone()[0]
+        reasons = dict(conn.execute("select reason, count(*) from raw.quarantine where kafka_topic = %s group by 1",
+                                    (staff_topic,)).fetchall())
+    assert case_loaded == manifest.distinct_valid
+    assert staff_loaded == manifest.staff_distinct_valid
+    assert redelivered == manifest.staff_counts["duplicate"]
+    assert reasons == manifest.staff_rejected
+    assert manifest.staff_total == staff_loaded + redelivered + sum(reasons.values())

@@ -15,6 +15,7 @@ import pytest
 
 from tests.ingestion.events import produce, received_messages
 from tests.ingestion.private_stack import start_private_stack, wait_until
+from tests.ingestion.staff_events import assessed_messages
 
 pytestmark = pytest.mark.slow
 
@@ -65,6 +66,39 @@ def test_kill_9_at_random_points_never_loses_or_doubles(stack):
     final = stack.cli("consume", "--bounded", "--group", "crash", "--max-seconds", "300", **env)
     assert final.returncode == 0, final.stdout + final.stderr
     assert_exactly_once(stack, topic, "crash", n)
+
+
+def test_kill_9_of_the_staff_loader_never_loses_or_doubles(stack):
+    """The same guarantee on the staff topic: rows, redeliveries and positions in one transaction."""
+    topic = new_topic(stack, partitions=4)
+    n = 40_000
+    produce(stack.env["KAFKA_BOOTSTRAP_SERVERS"], topic, assessed_messages(n, prefix="K"))
+    rng = random.Random(20261130)
+    env = {"KAFKA_STAFF_TOPIC": topic}
+    kills = 0
+    for _ in range(4):
+        proc = stack.start_consumer("--contract", "staff", "--bounded", "--group", "staff-crash",
+                                    "--batch-size", "1000", **env)
+        time.sleep(rng.uniform(1.5, 3.0))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            kills += 1
+        assert stack.scalar("select count(*) from raw.staff_events where kafka_topic = %s", topic) <= n
+    assert kills >= 2, "the load finished too fast to be interrupted; raise n"
+    final = stack.cli("consume", "--contract", "staff", "--bounded", "--group", "staff-crash",
+                      "--max-seconds", "300", **env)
+    assert final.returncode == 0, final.stdout + final.stderr
+    assert stack.scalar("select count(*) from raw.staff_events where kafka_topic = %s", topic) == n
+    assert stack.scalar("select count(distinct officer_id) from raw.staff_events where kafka_topic = %s", topic) == n
+    assert stack.scalar("select count(*) from raw.redeliveries where kafka_topic = %s", topic) == 0
+    assert stack.scalar("select count(*) from raw.quarantine where kafka_topic = %s", topic) == 0
+    assert stack.scalar("select count(*) from raw.case_events where kafka_topic = %s", topic) == 0
+    check = stack.cli("reconcile", "--contract", "staff", "--group", "staff-crash", **env)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert stack.scalar(
+        "select sum(next_offset - first_offset) from raw.consumer_positions where kafka_topic = %s "
+        "and consumer_group = %s", topic, "staff-crash") == n
 
 
 def test_two_consumers_share_partitions_and_one_dies(stack):

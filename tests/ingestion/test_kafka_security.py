@@ -15,10 +15,13 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import GroupAuthorizationFailedError, KafkaError
 
 from tests.ingestion.events import received_messages
+from tests.ingestion.staff_events import assessed_messages
 from tests.ingestion.private_stack import PrivateStack, start_private_stack
 
 TOPIC = "motcua.case-events"
 GROUP = "motcua-raw-loader"
+STAFF_TOPIC = "motcua.staff-events"
+STAFF_GROUP = "motcua-staff-loader"
 SEVEN_DAYS_MS = 7 * 24 * 60 * 60 * 1000          # 604 800 000
 THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000        # 2 592 000 000, the broker's default
 
@@ -98,6 +101,34 @@ def test_sasl_clients_with_credentials_work_others_are_refused(stack):
     writer = KafkaProducer(max_block_ms=10_000, **sasl(stack, "motcua-loader", "MOTCUA_KAFKA_LOADER_PASSWORD"))
     with pytest.raises(KafkaError, match="AuthorizationFailed"):   # no WRITE on any topic: not even a producer id
         writer.send(TOPIC, b"forged").get(10)
+    writer.close()
+
+
+def test_the_staff_topic_is_granted_like_the_case_topic(stack):
+    """`motcua ingest topic` creates both topics; the producer writes the staff topic, its loader
+    (motcua-loader in the group motcua-staff-loader) reads it, and the roles are not swapped."""
+    read_secrets(stack)
+    created = stack.cli("topic", "--partitions", "2")
+    assert created.returncode == 0, created.stderr
+    assert f"topic {STAFF_TOPIC}:" in created.stdout
+    producer = KafkaProducer(acks="all", **sasl(stack, "motcua-producer", "MOTCUA_KAFKA_PRODUCER_PASSWORD"))
+    for key, value in assessed_messages(7, prefix="SASL"):
+        producer.send(STAFF_TOPIC, key=key, value=value)
+    producer.flush()
+    producer.close()
+
+    loaded = stack.cli("consume", "--contract", "staff", "--bounded", "--max-seconds", "60")
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    assert stack.scalar("select count(*) from raw.staff_events where officer_id like %s", "SASL%") == 7
+
+    spy = KafkaConsumer(STAFF_TOPIC, group_id=STAFF_GROUP, consumer_timeout_ms=5000,
+                        **sasl(stack, "motcua-producer", "MOTCUA_KAFKA_PRODUCER_PASSWORD"))
+    with pytest.raises(GroupAuthorizationFailedError):
+        list(spy)
+    spy.close()
+    writer = KafkaProducer(max_block_ms=10_000, **sasl(stack, "motcua-loader", "MOTCUA_KAFKA_LOADER_PASSWORD"))
+    with pytest.raises(KafkaError, match="AuthorizationFailed"):
+        writer.send(STAFF_TOPIC, b"forged").get(10)
     writer.close()
 
 
