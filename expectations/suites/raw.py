@@ -72,7 +72,9 @@ select agency_code, events_on_day, reference_median, round(band_halfwidth::numer
 def _quarantine_sql(ctx: BuildContext, share: float) -> str:
     s, e = ctx.interval.sql_start(), ctx.interval.sql_end()
     return f"""with q as (select count(*) as n from raw.quarantine where quarantined_at >= {s} and quarantined_at < {e}),
-l as (select count(*) as n from raw.case_events where ingested_at >= {s} and ingested_at < {e}),
+-- both topics' loaded events: the quarantine holds both topics' rejects
+l as (select (select count(*) from raw.case_events where ingested_at >= {s} and ingested_at < {e})
+           + (select count(*) from raw.staff_events where ingested_at >= {s} and ingested_at < {e}) as n),
 r as (select count(*) as n from raw.redeliveries where ingested_at >= {s} and ingested_at < {e})
 select q.n as quarantined, q.n + l.n + r.n as consumed,
        round(q.n::numeric / (q.n + l.n + r.n), 4) as quarantine_share, {share} as threshold
@@ -143,6 +145,6 @@ having count(*) > {cfg.max_events_per_case}
     ]
     return [SuiteSpec(
         name="raw.case_events", layer="raw",
-        requires=("raw.case_events", "raw.quarantine", "raw.redeliveries"),
+        requires=("raw.case_events", "raw.staff_events", "raw.quarantine", "raw.redeliveries"),
         query=interval_events_query(ctx), expectations=exps,
     )]

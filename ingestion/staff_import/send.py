@@ -23,7 +23,7 @@ def send_events(bootstrap_servers: str, topic: str, events: list[dict]) -> int:
             producer.partitions_for(topic)
         except KafkaTimeoutError:
             raise PermanentError(f"topic {topic} does not exist on {bootstrap_servers} or may not be written",
-                                 hint=f"create it ('motcua ingest --topic {topic} topic') or pass --topic") from None
+                                 hint=f"create it ('KAFKA_STAFF_TOPIC={topic} motcua ingest topic --contract staff') or pass --topic") from None
         futures = [producer.send(topic, key=e["officer_id"].encode("utf-8"), value=encode(e)) for e in events]
         producer.flush(timeout=60)
         failed = [f.exception for f in futures if not f.succeeded()]

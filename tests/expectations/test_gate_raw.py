@@ -127,3 +127,25 @@ def test_unusual_volume_only_warns(pg_db, gate_config):
     # 9 cases x 4 events + ratings of cases 2, 4, 6, 8 = 40; usual 13 (MAD 0, band 0.5 x 13).
     assert result.warnings[0].details == [{"agency_code": "SKHDT", "events_on_day": 40, "reference_median": 13.0,
                                            "band_halfwidth": 6.5, "reference_days_with_events": 35}]
+
+
+def test_the_staff_topics_loaded_events_count_in_the_quarantine_share(pg_db, gate_config):
+    data.load_history(pg_db, build_models=False)
+    data.execute(pg_db, """insert into raw.quarantine (kafka_topic, kafka_partition, kafka_offset, reason, error, quarantined_at)
+                           select 't', 0, g, 'malformed_json', 'x', timestamptz '2026-03-18T11:00:00+07:00'
+                             from generate_series(1, 3) g""")
+    # 70 staff events loaded the same day: 3 quarantined of 31 + 70 + 3 = 104 consumed = 2.9 %,
+    # a warning (above 1 %), no longer a block (without them: 3 of 34 = 8.8 %)
+    data.execute(pg_db, """insert into raw.staff_events (payload, content_hash, kafka_topic, kafka_partition,
+                                                         kafka_offset, ingested_at)
+                           select jsonb_build_object('event_id', gen_random_uuid(), 'event_type', 'officer.left',
+                                                     'schema_version', 1, 'agency_code', 'SKHDT',
+                                                     'officer_id', 'CB' || g, 'occurred_at', '2026-03-18T09:00:00+07:00',
+                                                     'data', jsonb_build_object('valid_from', '2026-03-18')),
+                                  '\\x00', 'motcua.staff-events', 0, g, timestamptz '2026-03-18T10:00:00+07:00'
+                             from generate_series(1, 70) g""")
+    judged = run_gate("raw", GATE_DAY, dbname=pg_db, config=gate_config)
+    assert judged.passed
+    assert _names(judged.warnings) >= {"raw_quarantine_share_warning"}
+    share = next(w for w in judged.warnings if w.expectation == "raw_quarantine_share_warning")
+    assert share.details == [{"quarantined": 3, "consumed": 104, "quarantine_share": 0.0288, "threshold": 0.01}]

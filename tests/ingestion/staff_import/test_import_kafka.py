@@ -155,4 +155,4 @@ def test_a_missing_topic_is_one_line_and_exit_2(services, tmp_path, capsys):
 
     assert code == 2
     assert err == [f"motcua staff: topic test.no-such-staff-topic does not exist on {services.bootstrap_servers} or "
-                   "may not be written; create it ('motcua ingest --topic test.no-such-staff-topic topic') or pass --topic"]
+                   "may not be written; create it ('KAFKA_STAFF_TOPIC=test.no-such-staff-topic motcua ingest topic --contract staff') or pass --topic"]
