@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
 def _gate(args: argparse.Namespace) -> int:
     from expectations.config import GateConfigError
     from expectations.interval import IntervalError
-    from ingestion.db import DatabaseConfigError
+    from motcua.db import DatabaseConfigError
 
     try:
         if args.data_docs_dir:
@@ -87,7 +87,7 @@ def _list(layer: str, day: str, database: str | None) -> int:
     from expectations.config import GateConfig
     from expectations.gate import build_specs
     from expectations.interval import DataInterval
-    from ingestion import db
+    from motcua import db
 
     from expectations.config import GateConfigError
 

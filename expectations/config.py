@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from pathlib import Path
 
-from ingestion.settings import state_dir
+from motcua.settings import state_dir
+from motcua.errors import PermanentError
 
 EVENT_TYPES = (
     "case.received", "case.assigned", "case.returned", "case.resubmitted", "case.extended",
@@ -21,7 +22,7 @@ SCHEMA_VERSIONS = (1,)
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
-class GateConfigError(ValueError):
+class GateConfigError(PermanentError, ValueError):
     """A MOTCUA_GX_* variable cannot be parsed."""
 
 

@@ -18,9 +18,9 @@ import os
 import sys
 from datetime import timedelta
 
-from ingestion import db
-from ingestion.migrations import MigrationError
-from ingestion.settings import KafkaSettings
+from motcua import db
+from motcua.migrations import MigrationError
+from motcua.settings import KafkaSettings
 from motcua import args as types
 from ingestion.kafka_client import quiet_kafka_logs
 from motcua.errors import PermanentError, TransientError, report, run_command

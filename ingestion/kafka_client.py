@@ -24,7 +24,7 @@ from kafka.admin import (
 )
 from kafka.errors import KafkaConnectionError, KafkaTimeoutError, TopicAlreadyExistsError
 
-from ingestion.settings import KafkaSettings, local_secret
+from motcua.settings import KafkaSettings, local_secret
 from motcua.errors import PermanentError, broker_unreachable
 
 T = TypeVar("T")

@@ -5,6 +5,10 @@ The user is the project's role for the job (motcua_ingest, ...) unless PGUSER is
 then wins for every role (useful when a DBA runs everything under one account). Passwords come
 from PGPASSWORD, MOTCUA_<ROLE>_PASSWORD (environment, else the local secrets file: that one
 variable only), or ~/.pgpass as libpq usually does.
+
+Failures are classified here, where they happen: bad settings (an unknown role) are a
+PermanentError (DatabaseSettingsError), a database that does not answer a TransientError
+(DatabaseUnreachable); both are a DatabaseConfigError, which callers have always caught.
 """
 from __future__ import annotations
 
@@ -13,19 +17,32 @@ from pathlib import Path
 
 import psycopg
 
-from ingestion import migrations
-from ingestion.settings import local_secret, role_password_var
+from motcua import migrations
+from motcua.errors import SERVICES_HINT, MotcuaError, PermanentError, TransientError, first_line
+from motcua.settings import ROLES, local_secret, role_password_var
 
-ROLES = ("owner", "ingest", "transform", "gate", "bi", "auditor")
+__all__ = ["ROLES", "DatabaseConfigError", "DatabaseUnreachable", "DatabaseSettingsError", "conninfo", "connect", "migrate"]
 
 
-class DatabaseConfigError(RuntimeError):
-    """The connection settings are incomplete or name an unknown role."""
+class DatabaseConfigError(MotcuaError, RuntimeError):
+    """No connection: the settings name an unknown role, or the database does not answer."""
+
+
+class DatabaseSettingsError(PermanentError, DatabaseConfigError):
+    """The settings are incomplete or invalid (an unknown role, a missing key): fix them, then rerun."""
+
+
+class DatabaseUnreachable(TransientError, DatabaseConfigError):
+    """PostgreSQL did not accept the connection (down, starting, wrong host/port): retry later."""
+
+
+def target() -> str:
+    return f"{os.environ.get('PGHOST', '127.0.0.1')}:{os.environ.get('PGPORT', '25432')}"
 
 
 def conninfo(role: str = "ingest", dbname: str | None = None) -> str:
     if role not in ROLES:
-        raise DatabaseConfigError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+        raise DatabaseSettingsError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
     params = {
         "host": os.environ.get("PGHOST", "127.0.0.1"),
         "port": os.environ.get("PGPORT", "25432"),
@@ -46,15 +63,13 @@ def connect(role: str = "ingest", dbname: str | None = None, autocommit: bool = 
     try:
         return psycopg.connect(conninfo(role, dbname), autocommit=autocommit)
     except psycopg.OperationalError as exc:
-        raise DatabaseConfigError(
-            f"cannot connect to PostgreSQL as motcua_{role}: {exc}".strip()
-            + "\nIs it running? Start it with 'make up', or set PGHOST/PGPORT/PGDATABASE."
-        ) from exc
+        raise DatabaseUnreachable(f"PostgreSQL at {target()} is unreachable: {first_line(exc)}",
+                                  hint=f"{SERVICES_HINT}, or set PGHOST/PGPORT/PGDATABASE") from exc
 
 
 def migrate(dbname: str | None = None, *, reapply: bool = False,
             directory: Path | None = None) -> list[str]:
-    """Apply the pending migrations (ingestion/migrations.py); returns the names applied."""
+    """Apply the pending migrations (motcua/migrations.py, files in migrations/); returns the names applied."""
     with connect("owner", dbname, autocommit=True) as conn:
         report = migrations.apply(conn, migrations.discover(directory or migrations.MIGRATIONS_DIR), reapply=reapply)
     return report.applied

@@ -1,7 +1,8 @@
 """Versioned migrations of the warehouse's own tables (raw, quality, publication history).
 
-Each file in ingestion/sql is applied once, in name order, in its own transaction, and recorded
-in public.schema_migrations with its checksum. A file edited after it was applied somewhere is
+Each file in the top-level migrations/ folder (every schema of the project) is applied once, in
+name order, in its own transaction, and recorded in public.schema_migrations with its file name
+and checksum. A file edited after it was applied somewhere is
 refused (the database would silently keep the old definition): change a schema by adding the
 next numbered file. Files are also written to be idempotent, so `reapply` can re-run all of
 them to repair what a copy of a database does not carry (database-level grants) or what was
@@ -16,14 +17,18 @@ from pathlib import Path
 
 import psycopg
 
+from motcua.errors import PermanentError
+
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).parent / "sql"
+# The top-level migrations/ folder of the checkout (an editable install runs from it too). The
+# ledger records the file name only, so moving the folder changed nothing for a migrated database.
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 LEDGER = "public.schema_migrations"
 LOCK_KEY = 0x6D6967726174   # "migrat": one migrator at a time (compose's migrate job vs a developer)
 
 
-class MigrationError(RuntimeError):
+class MigrationError(PermanentError, RuntimeError):
     """A migration cannot be applied, or an applied one was edited since."""
 
 

@@ -1,4 +1,5 @@
-"""Runtime configuration from the environment (libpq PG* variables, Kafka, state folder)."""
+"""The project's settings, read by every package: time zone, state folder, build schema, database
+roles, secrets and Kafka (from the environment: libpq PG* variables, KAFKA_*, MOTCUA_*)."""
 from __future__ import annotations
 
 import os
@@ -10,13 +11,25 @@ from zoneinfo import ZoneInfo
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# The local time of every night, working day and KPI period (one-stop-shop offices are in Vietnam).
+TIMEZONE = "Asia/Ho_Chi_Minh"
+# The project's PostgreSQL roles, one per job (motcua_<role>; migrations/002_grants.sql and 021).
+ROLES = ("owner", "ingest", "transform", "gate", "bi", "auditor")
+# Where dbt builds the marts the gate judges before publish swaps them into BI's schema.
+DEFAULT_BUILD_SCHEMA = "marts_build"
+
+
+def build_schema() -> str:
+    """MOTCUA_BUILD_SCHEMA, else marts_build (publish/config.py checks it is a plain identifier)."""
+    return os.environ.get("MOTCUA_BUILD_SCHEMA", "").strip() or DEFAULT_BUILD_SCHEMA
+
 
 def state_dir() -> Path:
     return Path(os.environ.get("MOTCUA_STATE_DIR", PROJECT_ROOT / ".local"))
 
 
 # What each kind of job needs, and nothing more: a process holds only its own role's password
-# (ingestion.db reads it when connecting) and only dbt gets the HMAC key.
+# (motcua.db reads it when connecting) and only dbt gets the HMAC key.
 DBT_SECRETS = ("MOTCUA_TRANSFORM_PASSWORD", "MOTCUA_PII_HMAC_KEY")
 
 
@@ -86,4 +99,4 @@ def _system_start(raw: str) -> datetime:
         day = date.fromisoformat(raw) if raw else date(2018, 1, 1)
     except ValueError:
         raise ValueError(f"MOTCUA_GX_SYSTEM_START={raw!r} is not a date (YYYY-MM-DD)") from None
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(TIMEZONE))

@@ -58,7 +58,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from ingestion import db
+    from motcua import db
 
     at = args.at or datetime.now(TZ)
     with db.connect("auditor") as conn:

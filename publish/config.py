@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingestion.settings import state_dir
+from motcua.settings import state_dir
+from motcua.errors import PermanentError
 
 PUBLISHED_SCHEMA = "marts"    # fixed by the contract (docs/contracts/warehouse.md): BI reads it by name
 READER_ROLES = ("motcua_bi", "motcua_auditor")
@@ -45,7 +46,7 @@ KPI_GRAINS: dict[str, tuple[str, ...]] = {
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
-class PublishConfigError(ValueError):
+class PublishConfigError(PermanentError, ValueError):
     """A MOTCUA_* publishing variable is unusable."""
 
 

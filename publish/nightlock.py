@@ -24,13 +24,14 @@ from datetime import date
 
 import psycopg
 
-from ingestion import db
+from motcua import db
 from publish.errors import TransientFailure
+from motcua.errors import TransientError
 
 log = logging.getLogger(__name__)
 
 
-class NightBusy(Exception):
+class NightBusy(TransientError):
     """Another run holds the baton, or an older night waits for it: try again shortly."""
 
 

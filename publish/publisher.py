@@ -22,7 +22,7 @@ from datetime import date, datetime
 
 import psycopg
 
-from ingestion import db
+from motcua import db
 from publish import history, swap
 from publish import scope as scope_mod
 from publish.builds import BuildRun, require_complete_build

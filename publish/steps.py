@@ -15,7 +15,7 @@ import time
 from datetime import date, datetime
 from pathlib import Path
 
-from ingestion.settings import DBT_SECRETS, PROJECT_ROOT, load_local_secrets, state_dir
+from motcua.settings import DBT_SECRETS, PROJECT_ROOT, load_local_secrets, state_dir
 from publish.errors import DataGateBlocked, PermanentFailure, TransientFailure
 from publish.provenance import DbtRun, read_run_results
 
@@ -119,7 +119,7 @@ def gate(layers: tuple[str, ...], day: date) -> dict:
     from expectations.config import GateConfigError
     from expectations.gate import GateError, run_gate
     from expectations.interval import IntervalError
-    from ingestion.db import DatabaseConfigError
+    from motcua.db import DatabaseConfigError
 
     quiet_loggers()
     verdicts, blocked = {}, []
@@ -165,7 +165,7 @@ class _gx_store_lock:
 
     def __enter__(self) -> "_gx_store_lock":
         from expectations.config import GateConfig
-        from ingestion import db
+        from motcua import db
 
         self._conn = db.connect("transform", autocommit=True)
         key = str(GateConfig.from_env().gx_state_dir.resolve())
@@ -182,7 +182,7 @@ def ensure_staging(as_of: str, target: Path | None = None) -> bool:
     The staging gate runs before tonight's dbt build; staging is views over raw, so once they
     exist they show tonight's events without a build. Returns True when it had to create them.
     """
-    from ingestion import db
+    from motcua import db
 
     try:
         with db.connect("transform") as conn:

@@ -31,8 +31,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ingestion import db
-from ingestion.settings import DBT_SECRETS, KafkaSettings, load_local_secrets
+from motcua import db
+from motcua.settings import DBT_SECRETS, KafkaSettings, load_local_secrets
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -29,9 +29,10 @@ from ingestion.generator.lifecycle import iso, receipt_instant, simulate_case
 from ingestion.generator.message import Message
 from ingestion.generator.world import select_agencies, procedures_of
 from workcal import Override, WorkCalendar, load_overrides
+from motcua.errors import PermanentError
 
 
-class GeneratorConfigError(ValueError):
+class GeneratorConfigError(PermanentError, ValueError):
     """Invalid generator settings."""
 
 

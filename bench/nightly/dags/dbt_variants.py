@@ -36,7 +36,7 @@ if os.environ.get("BENCH_WITH_COSMOS") == "1":
     from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import InvocationMode, LoadMode, TestBehavior
 
-    from ingestion.settings import DBT_SECRETS, load_local_secrets
+    from motcua.settings import DBT_SECRETS, load_local_secrets
 
     load_local_secrets(*DBT_SECRETS)
     secrets = {k: v for k, v in os.environ.items() if k.startswith(("MOTCUA_", "PG", "DBT_", "DO_NOT_TRACK"))}
