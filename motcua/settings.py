@@ -19,6 +19,14 @@ ROLES = ("owner", "ingest", "transform", "gate", "bi", "auditor")
 DEFAULT_BUILD_SCHEMA = "marts_build"
 
 
+DBT_PROJECT = PROJECT_ROOT / "dbt_project"
+
+
+def dbt_target_path() -> Path:
+    """dbt's target folder, one per deployment: partial parsing and run_results.json live there."""
+    return Path(os.environ.get("MOTCUA_DBT_TARGET_PATH") or state_dir() / "dbt" / "target")
+
+
 def build_schema() -> str:
     """MOTCUA_BUILD_SCHEMA, else marts_build (publish/config.py checks it is a plain identifier)."""
     return os.environ.get("MOTCUA_BUILD_SCHEMA", "").strip() or DEFAULT_BUILD_SCHEMA

@@ -25,8 +25,8 @@ from datetime import date
 import psycopg
 
 from motcua import db
-from publish.errors import TransientFailure
-from motcua.errors import TransientError
+from motcua.errors import TransientError, retryable
+from publish.errors import PermanentFailure, TransientFailure
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,8 @@ def _connect(dbname: str | None) -> psycopg.Connection:
     # db.connect reads the transform role's own password (and nothing else) from the secrets
     try:
         return db.connect("transform", dbname)
-    except db.DatabaseConfigError as exc:
-        raise TransientFailure(str(exc)) from exc
+    except db.DatabaseConfigError as exc:   # unreachable (retry) or a bad setting (no retry)
+        raise (TransientFailure if retryable(exc) else PermanentFailure)(str(exc)) from exc
 
 
 def hold(run_id: str, night: date, is_active: Callable[[str], bool],

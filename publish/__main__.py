@@ -29,7 +29,7 @@ def cmd_run(args) -> int:
     from publish.builds import BuildNotComplete
     from publish.errors import DataGateBlocked, NightlyError
     from publish.provenance import git_commit, read_run_results
-    from publish.steps import dbt_target_path
+    from motcua.settings import dbt_target_path
 
     night = args.date
     start = datetime.combine(night, time(2), tzinfo=TZ)

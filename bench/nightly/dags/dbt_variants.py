@@ -23,9 +23,9 @@ START = pendulum.datetime(2026, 1, 1, tz="Asia/Ho_Chi_Minh")
 def bench_dbt_single():
     @task(retries=0, execution_timeout=timedelta(hours=1))
     def dbt_build() -> dict:
-        from publish import steps
+        from nightly import transform
 
-        return steps.dbt_build(AS_OF).as_json()
+        return transform.dbt_build(AS_OF).as_json()
 
     dbt_build()
 
