@@ -243,7 +243,7 @@ def grant_acls(admin: KafkaAdminClient, topic: str, consumer_group: str) -> None
 def topic_partitions(consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:
     parts = consumer.partitions_for_topic(topic)
     if not parts:
-        raise TopicNotFoundError(f"topic {topic!r} does not exist on the broker (create it with 'motcua-ingest topic')")
+        raise TopicNotFoundError(f"topic {topic!r} does not exist on the broker (create it with 'motcua ingest topic')")
     return [TopicPartition(topic, p) for p in sorted(parts)]
 
 

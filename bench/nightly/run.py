@@ -85,7 +85,7 @@ def produce(env: dict, args: list[str]) -> int:
 
 
 def load(env: dict) -> None:
-    sh([sys.executable, "-m", "ingestion.cli", "consume", "--bounded", "--max-seconds", "600"], env)
+    sh([sys.executable, "-m", "motcua", "ingest", "consume", "--bounded", "--max-seconds", "600"], env)
 
 
 def airflow_env(home: Path, dbname: str, target: Path, **extra: str) -> dict:
