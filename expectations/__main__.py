@@ -1,4 +1,4 @@
-"""python -m expectations gate --layer raw|staging|marts|all --date YYYY-MM-DD
+"""motcua gate gate --layer raw|staging|marts|all --date YYYY-MM-DD  (`python -m expectations`: an alias)
 
 Exit status: 0 no critical expectation failed (warnings may have); 3 a critical expectation
 failed (publication must not happen); 2 bad usage, or the gate could not run (configuration,

@@ -4,11 +4,11 @@
 and `python -m ingestion.cli` are older names of this one, kept as aliases.
 
 Examples:
-  motcua-ingest migrate                      # pending migrations only (--reapply: all, to repair)
-  motcua-ingest topic --partitions 12
-  motcua-ingest consume --bounded            # catch up to the end offsets seen at start, exit
-  motcua-ingest consume                      # continuous; stops cleanly on SIGTERM / Ctrl-C
-  motcua-ingest reconcile                    # exit 1 unless produced = loaded + redeliveries + quarantined
+  motcua ingest migrate                      # pending migrations only (--reapply: all, to repair)
+  motcua ingest topic --partitions 12
+  motcua ingest consume --bounded            # catch up to the end offsets seen at start, exit
+  motcua ingest consume                      # continuous; stops cleanly on SIGTERM / Ctrl-C
+  motcua ingest reconcile                    # exit 1 unless produced = loaded + redeliveries + quarantined
 
 Exit status: 0 done; 1 reconcile found a mismatch; 2 bad usage or configuration, Kafka or
 PostgreSQL unreachable, --max-seconds reached, or a bounded load stopped by SIGINT/SIGTERM.

@@ -1,7 +1,7 @@
-"""python -m publish: publish a gated build by hand, or list what was published.
+"""motcua publish: publish a gated build by hand, or list what was published (`python -m publish`: an alias).
 
-  python -m publish run --date 2026-03-02     # the night's build, if it completed and its marts gate passed on it
-  python -m publish show [--at 2026-03-03T08:00+07:00]
+  motcua publish run --date 2026-03-02     # the night's build, if it completed and its marts gate passed on it
+  motcua publish show [--at 2026-03-03T08:00+07:00]
 
 Exit status: 0 published / listed; 3 blocked: the build did not complete (killed, failed, a full
 rebuild left unfinished; lineage.dbt_build_runs) or no passing marts verdict judged this very
