@@ -10,8 +10,8 @@ from publish.errors import TransientFailure
 
 def ingest(max_seconds: float) -> dict:
     """Bounded catch-up: load until PostgreSQL's positions reach the end offsets seen at start."""
-    rc, out = run_child([sys.executable, "-m", "motcua", "ingest", "consume", "--bounded", "--max-seconds", str(max_seconds)],
-                   cwd=PROJECT_ROOT, timeout=max_seconds + 120)
+    rc, out = run_child([sys.executable, "-m", "motcua", "ingest", "consume", "--bounded", "--max-seconds",
+                         str(max_seconds)], cwd=PROJECT_ROOT, timeout=max_seconds + 120)
     if rc != 0:
         # A timeout (2), the broker or database unreachable: all outages, all worth a retry.
         raise TransientFailure(f"bounded ingest exited {rc}: {out.strip().splitlines()[-1] if out.strip() else ''}")
