@@ -9,3 +9,4 @@ echo "== capture: loader vs bare kafka-python vs naive INSERT";  $PY -m bench.in
 echo "== compute: dbt full vs incremental";                     $PY bench/dbt/run_bench.py
 echo "== guard: GX gate on 100k vs 1M cases";                   $PY -m bench.gx.run
 echo "== orchestrate: one nightly run vs a bare dbt build";     $PY -m bench.nightly.run
+echo "== statement: one agency's statements for a quarter";      $PY -m bench.statement.run

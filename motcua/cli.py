@@ -32,6 +32,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "security": ("publish.security_cli:main", "who may do what: roles (privilege table from the database)"),
     "nightly": ("motcua.nightly:main", "rerun or backfill nights through the Airflow scheduler"),
     "kpi": ("motcua.kpi_registry:main", "the KPI registry: generate the dbt files derived from it (--check)"),
+    "statement": ("motcua.statement.__main__:main", "an officer's evaluation statement (HTML/PDF), or an agency's"),
     "staff": ("ingestion.staff_import.cli:main", "assessments from a spreadsheet to the staff topic: import, template"),
 }
 

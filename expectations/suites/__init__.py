@@ -39,7 +39,8 @@ class SuiteSpec:
 
 
 def build_layer(layer: str, ctx: BuildContext) -> list[SuiteSpec]:
-    from expectations.suites import marts, raw, staging
+    from expectations.suites import evaluation, marts, raw, staging
 
-    builders = {"raw": raw.build, "staging": staging.build, "marts": marts.build}
+    builders = {"raw": raw.build, "staging": staging.build,
+                "marts": lambda c: marts.build(c) + evaluation.build(c)}
     return builders[layer](ctx)
