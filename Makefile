@@ -18,9 +18,9 @@ $(STAMP): requirements.txt pyproject.toml services/pom.xml scripts/setup.sh expe
 up: setup  ## start PostgreSQL and Kafka on 127.0.0.1 (idempotent)
 	bash services/postgres.sh up
 	bash services/kafka.sh up
-	$(PY) -m ingestion.cli migrate
+	$(PY) -m motcua migrate
 	bash services/seal-history.sh
-	$(PY) -m ingestion.cli topic
+	$(PY) -m motcua ingest topic
 
 down:  ## stop Kafka and PostgreSQL
 	-bash services/kafka.sh down

@@ -22,12 +22,12 @@ from datetime import date
 import psycopg
 from kafka import KafkaConsumer, TopicPartition
 
-from ingestion import db
+from motcua import db
 from ingestion.consumer import RawLoader
 from ingestion.generator import GeneratorConfig, generate
 from ingestion.generator.produce import make_producer, produce
 from ingestion.kafka_client import MAX_PARTITION_FETCH_BYTES, ensure_topic
-from ingestion.settings import KafkaSettings
+from motcua.settings import KafkaSettings
 from ingestion.sink import RawSink
 
 BENCH_DB = "motcua_bench_ingest"

@@ -7,7 +7,7 @@
   a night computes the same figures. A run triggered by hand without a logical date covers the
   last complete night, or the one named in its conf: {"night": "YYYY-MM-DD"} (`motcua nightly rerun`).
 - One night at a time, oldest first, whatever starts the runs (catch-up, `motcua nightly backfill`,
-  a rerun): every task first holds the night baton in PostgreSQL (publish/nightlock.py); a task
+  a rerun): every task first holds the night baton in PostgreSQL (nightly/nightlock.py); a task
   whose night must wait is rescheduled (no worker slot held, no retry used). Airflow's
   max_active_runs=1 alone does not do it: backfill runs are counted apart from scheduled ones.
   Backfills record revisions in audit.*, they never rewrite history.
@@ -20,6 +20,7 @@
 - A failing task alerts from its own worker (on_failure_callback): the night, the task and the
   cause (a blocked gate's first failed expectations); ALERT line, and a POST to
   MOTCUA_ALERT_WEBHOOK when set.
+- The steps themselves live in the nightly/ package (one module per step), free of Airflow.
 - Parsing does no database or network call: every project import happens inside the tasks.
 
 Configuration (environment): MOTCUA_NIGHTLY_START_DATE (first night, default 2026-01-01),
@@ -40,7 +41,7 @@ from airflow.sdk import CronDataIntervalTimetable, dag, get_current_context, tas
 from airflow.sdk.exceptions import AirflowFailException, AirflowRescheduleException
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-if str(PROJECT_ROOT) not in sys.path:      # the project's packages (publish, expectations, ingestion)
+if str(PROJECT_ROOT) not in sys.path:      # the project's packages (nightly, publish, expectations, ...)
     sys.path.insert(0, str(PROJECT_ROOT))
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -54,8 +55,8 @@ RETRY = {"retry_delay": timedelta(minutes=1), "retry_exponential_backoff": 2.0, 
 
 
 def _night() -> dict:
-    """The night's coordinates from the running task's context (see publish.steps.night_window)."""
-    from publish.steps import night_window
+    """The night's coordinates from the running task's context (see nightly.window.night_window)."""
+    from nightly.window import night_window
 
     ctx = get_current_context()
     run = ctx["dag_run"]
@@ -76,8 +77,8 @@ ORDER_HORIZON_DAYS = 400
 
 
 def _hold_night(night: dict) -> None:
-    """Hold the night baton for this run, or come back later (see publish/nightlock.py)."""
-    from publish.nightlock import NightBusy, hold
+    """Hold the night baton for this run, or come back later (see nightly/nightlock.py)."""
+    from nightly.nightlock import NightBusy, hold
 
     ti = get_current_context()["ti"]
 
@@ -119,7 +120,7 @@ def _hold_night(night: dict) -> None:
 
 def _start() -> dict:
     """Every task starts here: quiet third-party loggers, find the night, hold its baton."""
-    from publish.steps import quiet_loggers
+    from nightly.run import quiet_loggers
 
     quiet_loggers()
     night = _night()
@@ -128,23 +129,26 @@ def _start() -> dict:
 
 
 def _no_retry(fn, *args, **kwargs):
-    """Blocked gates and code/config errors fail at once; outages propagate and are retried."""
-    from publish.errors import DataGateBlocked, PermanentFailure
+    """Outages propagate and are retried; blocked gates and code/config errors fail at once.
+    Decided by the failure's type (motcua.errors.retryable), never by its message."""
+    from motcua.errors import MotcuaError, retryable
 
     try:
         return fn(*args, **kwargs)
-    except (DataGateBlocked, PermanentFailure) as exc:
+    except MotcuaError as exc:
+        if retryable(exc):
+            raise
         raise AirflowFailException(str(exc)) from exc
 
 
 def _on_task_failure(context) -> None:
     """Runs in the failing task's worker: the alert names the night, the task and the cause."""
-    from publish.alerts import on_task_failure
+    from nightly.alerts import on_task_failure
 
     night = None
     try:
         run = context["dag_run"]
-        from publish.steps import night_window
+        from nightly.window import night_window
 
         start, _ = night_window(context.get("data_interval_start"), context.get("data_interval_end"), run.run_after,
                                 run.conf)
@@ -155,7 +159,7 @@ def _on_task_failure(context) -> None:
 
 
 def _on_run_failure(context) -> None:
-    from publish.alerts import on_run_failure
+    from nightly.alerts import on_run_failure
 
     on_run_failure(context)
 
@@ -179,50 +183,50 @@ def _on_run_failure(context) -> None:
 def kpi_nightly():
     @task(retries=3, execution_timeout=timedelta(hours=1))
     def ingest() -> dict:
-        from publish import steps
+        from nightly import capture
 
         _start()
-        return _no_retry(steps.ingest, float(os.environ.get("MOTCUA_NIGHTLY_INGEST_MAX_SECONDS") or 1800))
+        return _no_retry(capture.ingest, float(os.environ.get("MOTCUA_NIGHTLY_INGEST_MAX_SECONDS") or 1800))
 
     @task(retries=2, execution_timeout=timedelta(hours=1))
     def gate_raw_staging() -> dict:
-        from publish import steps
+        from nightly import gate, transform
 
         night = _start()
-        verdicts = _no_retry(steps.gate, ("raw",), night["day"])        # bad raw data: stop before any dbt
-        _no_retry(steps.ensure_staging, night["as_of"])
-        return {**verdicts, **_no_retry(steps.gate, ("staging",), night["day"])}
+        verdicts = _no_retry(gate.gate, ("raw",), night["day"])        # bad raw data: stop before any dbt
+        _no_retry(transform.ensure_staging, night["as_of"])
+        return {**verdicts, **_no_retry(gate.gate, ("staging",), night["day"])}
 
     @task(retries=2, execution_timeout=timedelta(hours=2))
     def dbt_build() -> dict:
-        from publish import steps
+        from nightly import transform
 
-        return _no_retry(steps.dbt_build, _start()["as_of"]).as_json()
+        return _no_retry(transform.dbt_build, _start()["as_of"]).as_json()
 
     @task(retries=2, execution_timeout=timedelta(hours=1))
     def gate_marts() -> dict:
-        from publish import steps
+        from nightly import gate
 
-        return _no_retry(steps.gate, ("marts",), _start()["day"])
+        return _no_retry(gate.gate, ("marts",), _start()["day"])
 
     @task(retries=3, execution_timeout=timedelta(minutes=30))
     def publish(raw_staging: dict, marts: dict, build: dict) -> dict:
-        from publish import steps
+        from nightly import publish as step
 
         night = _start()
-        return _no_retry(steps.publish_night, night["run_id"], night["day"], night["start"], night["end"], build,
+        return _no_retry(step.publish_night, night["run_id"], night["day"], night["start"], night["end"], build,
                          {**raw_staging, **marts})
 
     @task(retries=1, execution_timeout=timedelta(minutes=30))
     def refresh_docs(published: dict) -> dict:
-        from publish import steps
+        from nightly import docs
 
         night = _start()
         if os.environ.get("MOTCUA_NIGHTLY_DOCS", "1").strip().lower() in ("0", "false", "no"):
             print("dbt docs not regenerated (MOTCUA_NIGHTLY_DOCS=0)", flush=True)
             return {"dbt_docs": None, "data_docs": None}
-        dbt_docs = _no_retry(steps.dbt_docs, night["as_of"])
-        gx_docs = steps.data_docs_index()
+        dbt_docs = _no_retry(docs.dbt_docs, night["as_of"])
+        gx_docs = docs.data_docs_index()
         print(f"dbt docs: file://{dbt_docs}\nData Docs (rebuilt by each gate run): "
               f"{'file://' + str(gx_docs) if gx_docs else 'none yet'}", flush=True)
         return {"dbt_docs": str(dbt_docs), "data_docs": str(gx_docs) if gx_docs else None}
@@ -231,9 +235,9 @@ def kpi_nightly():
     def deadline_watchdog() -> dict:
         """Runs whatever happened upstream; never fails the run (a teardown does not count).
         Hands the night baton back, so the next night starts without waiting for this run's end."""
-        from publish.alerts import check_deadline
-        from publish.nightlock import release
-        from publish.steps import quiet_loggers
+        from nightly.alerts import check_deadline
+        from nightly.nightlock import release
+        from nightly.run import quiet_loggers
 
         quiet_loggers()
         ctx = get_current_context()

@@ -3,7 +3,7 @@
     from expectations import run_gate
     result = run_gate("all", "2026-03-02")      # GateResult; result.passed / result.exit_code
 
-CLI: python -m expectations gate --layer raw|staging|marts|all --date YYYY-MM-DD
+CLI: motcua gate gate --layer raw|staging|marts|all --date YYYY-MM-DD
 """
 from __future__ import annotations
 

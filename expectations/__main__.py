@@ -1,4 +1,4 @@
-"""python -m expectations gate --layer raw|staging|marts|all --date YYYY-MM-DD
+"""motcua gate gate --layer raw|staging|marts|all --date YYYY-MM-DD  (`python -m expectations`: an alias)
 
 Exit status: 0 no critical expectation failed (warnings may have); 3 a critical expectation
 failed (publication must not happen); 2 bad usage, or the gate could not run (configuration,
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
 def _gate(args: argparse.Namespace) -> int:
     from expectations.config import GateConfigError
     from expectations.interval import IntervalError
-    from ingestion.db import DatabaseConfigError
+    from motcua.db import DatabaseConfigError
 
     try:
         if args.data_docs_dir:
@@ -87,7 +87,7 @@ def _list(layer: str, day: str, database: str | None) -> int:
     from expectations.config import GateConfig
     from expectations.gate import build_specs
     from expectations.interval import DataInterval
-    from ingestion import db
+    from motcua import db
 
     from expectations.config import GateConfigError
 

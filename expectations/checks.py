@@ -15,6 +15,8 @@ from great_expectations.core.suite_parameters import SuiteParameterDict
 from great_expectations.expectations import UnexpectedRowsExpectation
 from great_expectations.expectations.expectation import Expectation
 
+from motcua.errors import PermanentError
+
 CRITICAL = "critical"
 WARNING = "warning"
 SEVERITIES = (CRITICAL, WARNING)
@@ -22,7 +24,7 @@ BATCH = "\x00BATCH\x00"      # stands for GX's {batch} while the rest of the SQL
 SAMPLE_ROWS = 10             # rows of a failing SQL check kept in the result (and in SQL history)
 
 
-class SuiteDefinitionError(ValueError):
+class SuiteDefinitionError(PermanentError, ValueError):
     """A suite was defined with an unknown severity or a malformed check."""
 
 

@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from pathlib import Path
 
-from ingestion.settings import state_dir
+from motcua.errors import PermanentError
+from motcua.settings import DEFAULT_BUILD_SCHEMA, TIMEZONE, state_dir
 
 EVENT_TYPES = (
     "case.received", "case.assigned", "case.returned", "case.resubmitted", "case.extended",
@@ -21,13 +22,13 @@ SCHEMA_VERSIONS = (1,)
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
-class GateConfigError(ValueError):
+class GateConfigError(PermanentError, ValueError):
     """A MOTCUA_GX_* variable cannot be parsed."""
 
 
 @dataclass(frozen=True)
 class GateConfig:
-    timezone: str = "Asia/Ho_Chi_Minh"
+    timezone: str = TIMEZONE
     # Raw layer
     system_start: date = date(2018, 1, 1)        # Decree 61/2018: no one-stop-shop event predates it
     future_tolerance_s: int = 600                # clock skew allowed between source and loader
@@ -44,7 +45,7 @@ class GateConfig:
     # Staging
     lifecycle_critical_share: float = 0.01       # completed-before-received cases above this block
     # Marts
-    marts_schema: str = "marts_build"            # where dbt built the marts the gate judges (before publish)
+    marts_schema: str = DEFAULT_BUILD_SCHEMA            # where dbt built the marts the gate judges (before publish)
     rate_tolerance: float = 1e-6                 # |rate - numerator/denominator|
     # Outputs (not thresholds)
     data_docs_dir: Path = field(default_factory=lambda: state_dir() / "data_docs")

@@ -34,7 +34,7 @@ from expectations.docs_offline import make_offline  # noqa: E402
 from expectations.docs_severity import mark_warnings  # noqa: E402
 from expectations.redact import redact_suite_result  # noqa: E402
 from expectations.suites import SuiteSpec  # noqa: E402
-from ingestion import db  # noqa: E402
+from motcua import db  # noqa: E402
 
 SITE = "motcua"
 DATASOURCE = "motcua_pg"
@@ -71,7 +71,7 @@ class UpdateDataDocsOnceAction(UpdateDataDocsAction):
 
 
 def sqlalchemy_url(role: str = "gate", dbname: str | None = None) -> str:
-    """The libpq settings of `ingestion.db.conninfo` as an SQLAlchemy URL (psycopg2 driver)."""
+    """The libpq settings of `motcua.db.conninfo` as an SQLAlchemy URL (psycopg2 driver)."""
     params = psycopg.conninfo.conninfo_to_dict(db.conninfo(role, dbname))
     return sa.URL.create(
         "postgresql+psycopg2",

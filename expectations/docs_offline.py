@@ -17,7 +17,8 @@ import re
 import shutil
 from pathlib import Path
 
-from ingestion.settings import state_dir
+from motcua.settings import state_dir
+from motcua.errors import PermanentError
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ _CSS_URL = re.compile(r"""url\((["']?)(https?://[^"')]+)\1\)""", re.I)
 _SITE_STATIC = re.compile(r"^(?:\./|(?:\.\./)+)(static/[^?#]+)$")
 
 
-class DocsAssetsMissing(RuntimeError):
+class DocsAssetsMissing(PermanentError, RuntimeError):
     """The vendored browser assets are not installed (`make setup` installs them)."""
 
 

@@ -19,10 +19,11 @@ from expectations.config import GateConfig
 from expectations.interval import DataInterval, VolumeReference, volume_reference
 from expectations.results import GateResult, Outcome, outcomes_from_suite_result
 from expectations.suites import LAYERS, BuildContext, SuiteSpec, build_layer
-from ingestion import db
+from motcua import db
+from motcua.errors import PermanentError
 
 
-class GateError(ValueError):
+class GateError(PermanentError, ValueError):
     """The gate was asked for something it cannot do (unknown layer, bad date)."""
 
 

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from motcua.errors import PermanentError
 
-class IntervalError(ValueError):
+
+class IntervalError(PermanentError, ValueError):
     """The date of the run cannot be understood."""
 
 

@@ -8,9 +8,10 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from expectations.results import GateResult
+from motcua.errors import PermanentError
 
 
-class HistoryStoreError(RuntimeError):
+class HistoryStoreError(PermanentError, RuntimeError):
     """The validation history could not be written (missing migration or grant?)."""
 
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Callable, NamedTuple, Protocol
 
 from ingestion.contract import ValidEvent, validate
-from ingestion.settings import system_start
+from motcua.settings import system_start
 
 
 class KafkaRecord(Protocol):  # kafka-python's ConsumerRecord, or anything shaped like it

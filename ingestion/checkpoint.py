@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import psycopg
 
+from motcua.errors import PermanentError
+
 
 @dataclass(frozen=True)
 class PartitionCounts:
@@ -32,7 +34,7 @@ class PartitionCounts:
         )
 
 
-class PositionGapError(RuntimeError):
+class PositionGapError(PermanentError, RuntimeError):
     """A batch starts after the stored position: messages in between were never processed."""
 
 
@@ -97,7 +99,7 @@ def advance_positions(
     )
 
 
-class ForeignGroupError(RuntimeError):
+class ForeignGroupError(PermanentError, RuntimeError):
     """Another consumer group already loads this topic into the database."""
 
 

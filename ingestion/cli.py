@@ -1,15 +1,17 @@
-"""motcua-ingest: migrate the raw layer, create the topics, load events, reconcile.
+"""motcua ingest: migrate the project's tables, create the topics, load events, reconcile.
 
 Two topics, one loader process each: the case events (--contract case, the default) and the
-staff events (--contract staff: positions, assessments, exemptions).
+staff events (--contract staff: positions, assessments, exemptions). `motcua migrate` and
+`motcua reconcile` are the same commands at the top level; `motcua-ingest` and
+`python -m ingestion.cli` are older names of this one, kept as aliases.
 
 Examples:
-  motcua-ingest migrate                      # pending migrations only (--reapply: all, to repair)
-  motcua-ingest topic --partitions 12        # both topics (--contract: only one)
-  motcua-ingest consume --bounded            # catch up to the end offsets seen at start, exit
-  motcua-ingest consume --contract staff     # the staff topic; continuous; stops on SIGTERM / Ctrl-C
-  motcua-ingest consume --all --bounded      # one loader process per topic, in parallel
-  motcua-ingest reconcile --all              # exit 1 unless produced = loaded + redeliveries + quarantined
+  motcua ingest migrate                      # pending migrations only (--reapply: all, to repair)
+  motcua ingest topic --partitions 12        # both topics (--contract: only one)
+  motcua ingest consume --bounded            # catch up to the end offsets seen at start, exit
+  motcua ingest consume --contract staff     # the staff topic; continuous; stops on SIGTERM / Ctrl-C
+  motcua ingest consume --all --bounded      # one loader process per topic, in parallel
+  motcua ingest reconcile --all              # exit 1 unless produced = loaded + redeliveries + quarantined
 
 Exit status: 0 done; 1 reconcile found a mismatch; 2 bad usage or configuration, Kafka or
 PostgreSQL unreachable, --max-seconds reached, or a bounded load stopped by SIGINT/SIGTERM.
@@ -22,13 +24,13 @@ import os
 import sys
 from datetime import timedelta
 
-from ingestion import db
-from ingestion.migrations import MigrationError
-from ingestion.settings import KafkaSettings
+from ingestion.kafka_client import quiet_kafka_logs
 from ingestion.topics import CASE, CONTRACTS, TopicContract
 from motcua import args as types
-from ingestion.kafka_client import quiet_kafka_logs
+from motcua import db
 from motcua.errors import PermanentError, TransientError, report, run_command
+from motcua.migrations import MigrationError
+from motcua.settings import KafkaSettings
 
 PROG = "motcua-ingest"
 
@@ -172,8 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "(default: $KAFKA_CONNECT_TIMEOUT_SECONDS or 5)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging, kafka-python's included")
     sub = parser.add_subparsers(dest="command", required=True, metavar="{migrate,topic,consume,reconcile}")
-    mig = sub.add_parser("migrate", help="apply the pending migrations of the raw, quality and audit tables",
-                         description="apply the pending migrations of the raw, quality and audit tables")
+    mig = sub.add_parser("migrate", help="apply the pending migrations (migrations/) of the project's tables",
+                         description="apply the pending migrations (migrations/) of the project's tables")
     mig.add_argument("--reapply", action="store_true",
                      help="re-run every (idempotent) migration: restores grants and indexes, e.g. on a copied database")
     mig.set_defaults(func=cmd_migrate)
@@ -227,6 +229,37 @@ def main(argv: list[str] | None = None) -> int:
     if args.connect_timeout:
         os.environ["KAFKA_CONNECT_TIMEOUT_SECONDS"] = str(args.connect_timeout)
     return run_command(PROG, lambda: args.func(args))
+
+
+# Options of the whole command, which argparse takes only before the subcommand's name (and how
+# many values each takes): `motcua reconcile --topic T` puts them there.
+_GLOBAL_OPTIONS = {"--bootstrap-servers": 1, "--topic": 1, "--connect-timeout": 1, "-v": 0, "--verbose": 0}
+
+
+def _as_subcommand(command: str, argv: list[str]) -> list[str]:
+    front: list[str] = []
+    back: list[str] = []
+    i = 0
+    while i < len(argv):
+        option, inline = argv[i].partition("=")[0], "=" in argv[i]
+        if option in _GLOBAL_OPTIONS:
+            n = 1 + (0 if inline else _GLOBAL_OPTIONS[option])
+            front += argv[i:i + n]
+            i += n
+        else:
+            back.append(argv[i])
+            i += 1
+    return [*front, command, *back]
+
+
+def migrate_main(argv: list[str] | None = None) -> int:
+    """`motcua migrate`: `motcua ingest migrate` at the top level."""
+    return main(_as_subcommand("migrate", list(sys.argv[1:] if argv is None else argv)))
+
+
+def reconcile_main(argv: list[str] | None = None) -> int:
+    """`motcua reconcile`: `motcua ingest reconcile` at the top level."""
+    return main(_as_subcommand("reconcile", list(sys.argv[1:] if argv is None else argv)))
 
 
 if __name__ == "__main__":

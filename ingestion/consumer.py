@@ -33,17 +33,18 @@ from kafka.errors import KafkaError
 from ingestion.batch import encode_batch
 from ingestion.checkpoint import PartitionCounts, PositionGapError, check_group_loads_topic, stored_positions
 from ingestion.kafka_client import make_consumer, topic_partitions
-from ingestion.settings import KafkaSettings
+from motcua.settings import KafkaSettings
 from ingestion.sink import RawSink, WriteResult
+from motcua.errors import Stopped, TransientError
 
 log = logging.getLogger(__name__)
 
 
-class BoundedLoadTimeout(RuntimeError):
+class BoundedLoadTimeout(TransientError, RuntimeError):
     """A bounded load did not reach the end offsets it snapshotted within its time limit."""
 
 
-class LoadStopped(RuntimeError):
+class LoadStopped(Stopped, RuntimeError):
     """SIGINT/SIGTERM arrived while the loader was waiting (for PostgreSQL, for a write)."""
 
 

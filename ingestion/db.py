@@ -1,60 +1,6 @@
-"""PostgreSQL connections per least-privilege role (and the entry point of the migrations).
+"""Moved to motcua/db.py; this old name is an alias of that module (same object, same state)."""
+import sys
 
-Host, port and database come from the standard libpq variables (PGHOST, PGPORT, PGDATABASE).
-The user is the project's role for the job (motcua_ingest, ...) unless PGUSER is set, which
-then wins for every role (useful when a DBA runs everything under one account). Passwords come
-from PGPASSWORD, MOTCUA_<ROLE>_PASSWORD (environment, else the local secrets file: that one
-variable only), or ~/.pgpass as libpq usually does.
-"""
-from __future__ import annotations
+from motcua import db
 
-import os
-from pathlib import Path
-
-import psycopg
-
-from ingestion import migrations
-from ingestion.settings import local_secret, role_password_var
-
-ROLES = ("owner", "ingest", "transform", "gate", "bi", "auditor")
-
-
-class DatabaseConfigError(RuntimeError):
-    """The connection settings are incomplete or name an unknown role."""
-
-
-def conninfo(role: str = "ingest", dbname: str | None = None) -> str:
-    if role not in ROLES:
-        raise DatabaseConfigError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
-    params = {
-        "host": os.environ.get("PGHOST", "127.0.0.1"),
-        "port": os.environ.get("PGPORT", "25432"),
-        "dbname": dbname or os.environ.get("PGDATABASE", "motcua"),
-        "user": os.environ.get("PGUSER") or f"motcua_{role}",
-        "application_name": f"motcua-{role}",
-        "connect_timeout": os.environ.get("PGCONNECT_TIMEOUT", "10"),
-    }
-    # Only this role's password is read (and not copied into os.environ): a process that connects
-    # as ingest never holds the auditor's or the owner's password.
-    password = os.environ.get("PGPASSWORD") or local_secret(role_password_var(role))
-    if password:
-        params["password"] = password
-    return psycopg.conninfo.make_conninfo(**params)
-
-
-def connect(role: str = "ingest", dbname: str | None = None, autocommit: bool = False) -> psycopg.Connection:
-    try:
-        return psycopg.connect(conninfo(role, dbname), autocommit=autocommit)
-    except psycopg.OperationalError as exc:
-        raise DatabaseConfigError(
-            f"cannot connect to PostgreSQL as motcua_{role}: {exc}".strip()
-            + "\nIs it running? Start it with 'make up', or set PGHOST/PGPORT/PGDATABASE."
-        ) from exc
-
-
-def migrate(dbname: str | None = None, *, reapply: bool = False,
-            directory: Path | None = None) -> list[str]:
-    """Apply the pending migrations (ingestion/migrations.py); returns the names applied."""
-    with connect("owner", dbname, autocommit=True) as conn:
-        report = migrations.apply(conn, migrations.discover(directory or migrations.MIGRATIONS_DIR), reapply=reapply)
-    return report.applied
+sys.modules[__name__] = db

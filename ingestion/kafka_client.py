@@ -24,7 +24,7 @@ from kafka.admin import (
 )
 from kafka.errors import KafkaConnectionError, KafkaTimeoutError, TopicAlreadyExistsError
 
-from ingestion.settings import KafkaSettings, local_secret
+from motcua.settings import KafkaSettings, local_secret
 from motcua.errors import PermanentError, broker_unreachable
 
 T = TypeVar("T")
@@ -247,7 +247,7 @@ def grant_acls(admin: KafkaAdminClient, topic: str, consumer_group: str) -> None
 def topic_partitions(consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:
     parts = consumer.partitions_for_topic(topic)
     if not parts:
-        raise TopicNotFoundError(f"topic {topic!r} does not exist on the broker (create it with 'motcua-ingest topic')")
+        raise TopicNotFoundError(f"topic {topic!r} does not exist on the broker (create it with 'motcua ingest topic')")
     return [TopicPartition(topic, p) for p in sorted(parts)]
 
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ingestion import db
-from ingestion.settings import local_secret
+from motcua import db
+from motcua.settings import local_secret
 
 KEY_VAR = "MOTCUA_PII_HMAC_KEY"
 MIN_KEY_LENGTH = 16
@@ -25,7 +25,7 @@ MIN_KEY_LENGTH = 16
 def _key() -> str:
     key = local_secret(KEY_VAR) or ""
     if len(key) < MIN_KEY_LENGTH:
-        raise db.DatabaseConfigError(f"{KEY_VAR} is missing or shorter than {MIN_KEY_LENGTH} characters: set it in the environment")
+        raise db.DatabaseSettingsError(f"{KEY_VAR} is missing or shorter than {MIN_KEY_LENGTH} characters: set it in the environment")
     return key
 
 

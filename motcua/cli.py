@@ -1,8 +1,9 @@
 """`motcua`: the project's one console script.
 
-Each subcommand hands its remaining arguments to the module that owns the job, so
-`motcua ingest consume --bounded` is exactly `motcua-ingest consume --bounded`, and every
-subcommand documents itself with `motcua <subcommand> --help`.
+Each subcommand hands its remaining arguments to the module that owns the job, and every
+subcommand documents itself with `motcua <subcommand> --help`. The older entry points
+(`motcua-ingest`, `python -m ingestion.cli|publish|expectations|workcal|ingestion.generator`)
+run the same code and stay as aliases.
 
 Exit status (motcua/errors.py): 0 success; 1 a check found a problem (e.g. reconcile mismatch);
 2 bad usage or configuration, a service that cannot be reached, a time limit reached, or stopped
@@ -18,6 +19,8 @@ from collections.abc import Callable
 # subcommand -> ("module:function", one-line help). The function takes argv and returns an exit code.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("ingestion.cli:main", "capture: migrate, topic, consume, reconcile"),
+    "migrate": ("ingestion.cli:migrate_main", "apply the pending migrations (= ingest migrate)"),
+    "reconcile": ("ingestion.cli:reconcile_main", "produced = loaded + redeliveries + quarantined (= ingest reconcile)"),
     "generate": ("ingestion.generator.__main__:main", "produce a realistic generated event stream"),
     "calendar": ("workcal.__main__:main", "the Vietnamese working-time calendar (seed export)"),
     "gate": ("expectations.__main__:main", "Great Expectations quality gate (gate, list)"),

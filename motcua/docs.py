@@ -20,9 +20,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ingestion.settings import DBT_SECRETS, PROJECT_ROOT, load_local_secrets, state_dir
+from motcua.settings import DBT_SECRETS, PROJECT_ROOT, load_local_secrets, state_dir
 from motcua.args import HelpFormatter, Parser
-from motcua.errors import EXIT_OK, SERVICES_HINT, PermanentError, TransientError, run_command
+from motcua.errors import EXIT_OK, SERVICES_HINT, MotcuaError, PermanentError, Stopped, TransientError, run_command
 
 DBT_PROJECT = PROJECT_ROOT / "dbt_project"
 DEFAULT_PORT = 8580
@@ -32,12 +32,20 @@ _OUTAGE = re.compile(r"could not connect|connection refused|could not translate 
 _TIME = re.compile(r"^\d\d:\d\d:\d\d\s+")     # dbt's log-line timestamp
 
 
-class DocsError(RuntimeError):
-    """dbt docs generate failed; `outage` when the database could not be reached."""
+class DocsError(MotcuaError, RuntimeError):
+    """dbt docs generate failed: DocsOutage when the database could not be reached, else DocsFailed."""
 
-    def __init__(self, message: str, outage: bool = False) -> None:
-        super().__init__(message)
-        self.outage = outage
+    @property
+    def outage(self) -> bool:
+        return isinstance(self, TransientError)
+
+
+class DocsOutage(TransientError, DocsError):
+    """The database did not answer dbt (or dbt ran out of time): the same build may succeed later."""
+
+
+class DocsFailed(PermanentError, DocsError):
+    """dbt refused the project or the catalog: a rerun gives the same answer."""
 
 
 def docs_dir() -> Path:
@@ -68,20 +76,22 @@ def _dbt(args: list[str], env: dict[str, str], timeout: float) -> None:
     try:
         done = subprocess.run(cmd, cwd=DBT_PROJECT, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired as exc:
-        raise DocsError(f"dbt {args[0]} still running after {timeout:.0f} s; stopped", outage=True) from exc
+        raise DocsOutage(f"dbt {args[0]} still running after {timeout:.0f} s; stopped") from exc
     if done.returncode != 0:
         lines = [_TIME.sub("", line).strip() for line in (done.stdout + done.stderr).splitlines()]
         outage = [line for line in lines if _OUTAGE.search(line)]
         errors = outage or [line for line in lines if "error" in line.lower()] or [ln for ln in lines if ln] or ["no output"]
-        raise DocsError(f"dbt {' '.join(args[:2])} exited {done.returncode}: {errors[-1]}", outage=bool(outage))
+        # dbt is a child process: its output's wording is all that crosses over, so the outage is
+        # recognised here, where it happens, and handed on as a type
+        raise (DocsOutage if outage else DocsFailed)(f"dbt {' '.join(args[:2])} exited {done.returncode}: {errors[-1]}")
 
 
-class _Stop(Exception):
+class _Stop(Stopped):
     """SIGTERM: leave serve_forever like Ctrl-C does."""
 
 
 def _stop(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
-    raise _Stop
+    raise _Stop("stopped by SIGTERM")
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

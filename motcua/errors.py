@@ -10,6 +10,13 @@ Exit status of every command:
 A command raises a MotcuaError (or lets a known library error through) and its main() turns it
 into ONE line on stderr, `prog: what happened; what to do`, with the exit code. Tracebacks are
 for bugs, and even then only with MOTCUA_DEBUG=1: an operator reads one line.
+
+MotcuaError is the root of every exception the project defines. Each one is a TransientError
+(an outage, a time limit: the same run may succeed later), a PermanentError (usage,
+configuration, code: a rerun gives the same answer), a GateBlocked (a quality gate refused the
+data: exit 3) or Stopped (a signal). The failure is classified where it happens (motcua.db
+raises DatabaseUnreachable, the Kafka client a TransientError for a silent broker), and retry
+decisions go by that type (retryable()), never by the wording of a message.
 """
 from __future__ import annotations
 
@@ -52,6 +59,13 @@ class PermanentError(MotcuaError):
     """Usage or configuration is wrong: running it again unchanged gives the same answer."""
 
 
+class GateBlocked(MotcuaError):
+    """A quality gate (GX, a failing dbt data test, an unverified build) refused the data: exit 3.
+    Rerunning does not help until the data or the figures change."""
+
+    exit_code = EXIT_BLOCKED
+
+
 class Stopped(MotcuaError):
     """SIGINT/SIGTERM arrived before the job was finished."""
 
@@ -89,13 +103,6 @@ def translate(exc: BaseException) -> MotcuaError | None:
         if isinstance(exc, psycopg.Error):
             return PermanentError(f"PostgreSQL error: {first_line(exc)}",
                                   hint="check that the migrations ran ('motcua ingest migrate')")
-    from ingestion.db import DatabaseConfigError
-
-    if isinstance(exc, DatabaseConfigError):
-        cause = exc.__cause__
-        if cause is not None and translate(cause) is not None:
-            return translate(cause)
-        return PermanentError(first_line(exc), hint="set PGHOST/PGPORT/PGDATABASE (see README 'Configuration')")
     try:
         from kafka.errors import KafkaConnectionError, KafkaError
     except ImportError:  # pragma: no cover
@@ -108,6 +115,55 @@ def translate(exc: BaseException) -> MotcuaError | None:
     if isinstance(exc, (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)):
         return PermanentError(f"{exc.strerror}: {exc.filename}", hint="check the path and its permissions")
     return None
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and what it wraps (raise … from, or raised while handling), outermost first."""
+    links: list[BaseException] = []
+    while exc is not None and all(exc is not seen for seen in links):
+        links.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return links
+
+
+def _library_outage(exc: BaseException) -> bool:
+    """Library errors that are outages by their type: the database or the broker went away, a lock
+    wait or a statement timed out (psycopg's OperationalError family, SQLAlchemy's wrapper of it)."""
+    try:
+        import psycopg
+        if isinstance(exc, psycopg.OperationalError):
+            return True
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        pass
+    try:
+        import psycopg2   # the driver Great Expectations' SQLAlchemy engine uses
+        if isinstance(exc, psycopg2.OperationalError):
+            return True
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        from sqlalchemy import exc as sa
+        if isinstance(exc, (sa.OperationalError, sa.DisconnectionError, sa.TimeoutError)):
+            return True
+    except ImportError:  # pragma: no cover - a dependency of Great Expectations
+        pass
+    try:
+        from kafka.errors import KafkaConnectionError, NoBrokersAvailable
+        return isinstance(exc, (KafkaConnectionError, NoBrokersAvailable))
+    except ImportError:  # pragma: no cover
+        return False
+
+
+def retryable(exc: BaseException) -> bool:
+    """Whether running the same step again may succeed, decided by type: the outermost exception
+    of the chain that has a class decides (the code that wrapped a failure already judged it);
+    a TransientError or a library outage (see _library_outage) retries, anything else does not."""
+    for link in _chain(exc):
+        if isinstance(link, TransientError) or _library_outage(link):
+            return True
+        if isinstance(link, MotcuaError):
+            return False
+    return False
 
 
 def broker_unreachable(servers: str, timeout: float | None = None) -> TransientError:

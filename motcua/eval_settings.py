@@ -12,14 +12,15 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from ingestion.settings import PROJECT_ROOT
+from motcua.errors import PermanentError
+from motcua.settings import PROJECT_ROOT
 
 SETTINGS_FILE = PROJECT_ROOT / "kpi_models" / "eval_settings.csv"
 # Keys the statement and the gate need; the file may hold more.
 REQUIRED = ("task_max", "general_max", "band_excellent_min", "band_good_min", "band_pass_min", "quota_ratio")
 
 
-class EvalSettingsError(ValueError):
+class EvalSettingsError(PermanentError, ValueError):
     """eval_settings.csv is missing, malformed or lacks a key for a period."""
 
 

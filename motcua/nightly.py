@@ -26,6 +26,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from motcua.args import HelpFormatter, Parser
+from motcua.errors import PermanentError
 
 DAG_ID = "kpi_nightly"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -33,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FINISHED = {"success", "failed"}
 
 
-class UsageError(Exception):
+class UsageError(PermanentError):
     """Bad arguments or an unusable Airflow: exit 2."""
 
 

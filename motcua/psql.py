@@ -13,8 +13,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from ingestion.db import ROLES
-from ingestion.settings import local_secret, role_password_var, state_dir
+from motcua.db import ROLES
+from motcua.settings import local_secret, role_password_var, state_dir
 from motcua.args import Parser
 from motcua.errors import EXIT_OK, PermanentError, report
 

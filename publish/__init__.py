@@ -3,7 +3,7 @@
     from publish import PublishRequest, publish
     result = publish(PublishRequest(run_id=..., local_date=..., interval_start=..., interval_end=...))
 
-Also the steps of the nightly DAG (publish.steps) and its alerts (publish.alerts).
+The steps of the nightly DAG, its alerts and its night baton live in the nightly/ package.
 """
 from publish.config import PublishConfig
 from publish.errors import (

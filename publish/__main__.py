@@ -1,7 +1,7 @@
-"""python -m publish: publish a gated build by hand, or list what was published.
+"""motcua publish: publish a gated build by hand, or list what was published (`python -m publish`: an alias).
 
-  python -m publish run --date 2026-03-02     # the night's build, if it completed and its marts gate passed on it
-  python -m publish show [--at 2026-03-03T08:00+07:00]
+  motcua publish run --date 2026-03-02     # the night's build, if it completed and its marts gate passed on it
+  motcua publish show [--at 2026-03-03T08:00+07:00]
 
 Exit status: 0 published / listed; 3 blocked: the build did not complete (killed, failed, a full
 rebuild left unfinished; lineage.dbt_build_runs) or no passing marts verdict judged this very
@@ -29,7 +29,7 @@ def cmd_run(args) -> int:
     from publish.builds import BuildNotComplete
     from publish.errors import DataGateBlocked, NightlyError
     from publish.provenance import git_commit, read_run_results
-    from publish.steps import dbt_target_path
+    from motcua.settings import dbt_target_path
 
     night = args.date
     start = datetime.combine(night, time(2), tzinfo=TZ)
@@ -58,7 +58,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from ingestion import db
+    from motcua import db
 
     at = args.at or datetime.now(TZ)
     with db.connect("auditor") as conn:

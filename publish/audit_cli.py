@@ -26,7 +26,7 @@ def head(value: str) -> tuple[int, str]:
 
 
 def cmd_verify(args) -> int:
-    from ingestion import db
+    from motcua import db
     from publish.integrity import verify
 
     with db.connect("auditor", args.database) as conn:

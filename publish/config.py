@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingestion.settings import state_dir
+from motcua.errors import PermanentError
+from motcua.settings import DEFAULT_BUILD_SCHEMA, state_dir
 
 PUBLISHED_SCHEMA = "marts"    # fixed by the contract (docs/contracts/warehouse.md): BI reads it by name
 READER_ROLES = ("motcua_bi", "motcua_auditor")
@@ -45,13 +46,13 @@ KPI_GRAINS: dict[str, tuple[str, ...]] = {
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
-class PublishConfigError(ValueError):
+class PublishConfigError(PermanentError, ValueError):
     """A MOTCUA_* publishing variable is unusable."""
 
 
 @dataclass(frozen=True)
 class PublishConfig:
-    build_schema: str = "marts_build"
+    build_schema: str = DEFAULT_BUILD_SCHEMA
     # dbt's manifest.json: the keys (unique_key, unique_combination_of_columns) of tables the
     # project adds later, so their values are recorded without a change here.
     manifest_path: Path | None = None

@@ -1,6 +1,6 @@
 """The append-only publication history: one row per publication, value changes per KPI key.
 
-Only changes are stored (see ingestion/sql/005_publish.sql): each publication's values are
+Only changes are stored (see migrations/005_publish.sql): each publication's values are
 compared with the latest value every key has in the history, so the history itself, not the
 marts tables, is the baseline (it stays right even if someone wrote into marts by hand).
 """

@@ -19,7 +19,7 @@ import psycopg
 GENESIS = bytes(32)
 HISTORY_OWNER = "motcua_history"
 HISTORY_TABLES = ("publications", "published_kpi_values", "publication_chain")
-# triggers that make the history append-only, stamped and chained (ingestion/sql/005, 022)
+# triggers that make the history append-only, stamped and chained (migrations/005, 022)
 GUARD_TRIGGERS = {
     "publications": ("publications_append_only", "publications_no_truncate", "publications_stamp", "publications_chain"),
     "published_kpi_values": ("published_kpi_values_append_only", "published_kpi_values_no_truncate",
@@ -27,7 +27,7 @@ GUARD_TRIGGERS = {
     "publication_chain": ("publication_chain_append_only", "publication_chain_no_truncate"),
 }
 
-# Same canonical form as audit.publication_digest() in ingestion/sql/022_history_chain.sql.
+# Same canonical form as audit.publication_digest() in migrations/022_history_chain.sql.
 DIGESTS = """
 select p.publication_id, p.local_date, sha256(convert_to(concat_ws('|',
          quote_nullable(p.publication_id::text), quote_nullable(p.published_at::text),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ingestion.settings import PROJECT_ROOT
+from motcua.settings import PROJECT_ROOT
 
 
 def git_commit(root: Path = PROJECT_ROOT) -> str | None:

@@ -22,13 +22,14 @@ from datetime import date, datetime
 
 import psycopg
 
-from ingestion import db
+from motcua import db
+from motcua.errors import retryable
 from publish import history, swap
 from publish import scope as scope_mod
 from publish.builds import BuildRun, require_complete_build
 from publish.catalog import discover
 from publish.config import PUBLISHED_SCHEMA, PublishConfig, manifest_grains
-from publish.errors import GateNotPassed, TransientFailure
+from publish.errors import GateNotPassed, PermanentFailure, TransientFailure
 from publish.scope import PublishScope
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,8 @@ def publish(request: PublishRequest, *, dbname: str | None = None, config: Publi
             result = _publish(conn, request, cfg, require_gate, lock_timeout_s, full)
     except (db.DatabaseConfigError, psycopg.OperationalError) as exc:
         # connection lost, server restarting, lock wait timed out: the same publish may succeed later
-        raise TransientFailure(f"publish could not complete: {exc}") from exc
+        # (an unknown role is a setting to fix: motcua.db classified it, retryable() reads the type)
+        raise (TransientFailure if retryable(exc) else PermanentFailure)(f"publish could not complete: {exc}") from exc
     log.info("%s", result.summary())
     return result
 

@@ -15,7 +15,7 @@ PROG = "motcua security"
 
 
 def cmd_roles(args) -> int:
-    from ingestion import db
+    from motcua import db
     from publish.security import markdown
 
     with db.connect("auditor", args.database) as conn:

@@ -15,15 +15,15 @@ START="${DEMO_START:-$(date -u -d "$NIGHT - $((DAYS - 1)) days" +%F)}"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "1/4 generate ${DAYS} days of one-stop-shop events ${START} … ${NIGHT} (seed ${SEED}, ~${CASES} cases/working day) and the staff events (positions, assessments, exemptions) with injected faults → Kafka"
-$PY -m ingestion.generator --seed "$SEED" --start "$START" --days "$DAYS" --cases-per-day "$CASES" \
+$PY -m motcua generate --seed "$SEED" --start "$START" --days "$DAYS" --cases-per-day "$CASES" \
     --duplicates 0.01 --out-of-order 0.01 --late 0.02 --malformed 0.005 --staff-malformed 0.05 --quiet
-$PY -m ingestion.cli consume --contract staff --bounded --max-seconds 600 2>&1 | tail -1
+$PY -m motcua ingest consume --contract staff --bounded --max-seconds 600 2>&1 | tail -1
 
 step "2/4 nightly DAG kpi_nightly for ${NIGHT}: ingest → GX gate (raw, staging) → dbt build → GX gate (marts) → publish → docs"
 bash scripts/airflow.sh test "$NIGHT"
 
 step "3/4 reconcile Kafka with the raw layer, both topics: produced = loaded + redeliveries + quarantined"
-$PY -m ingestion.cli reconcile --all
+$PY -m motcua reconcile --all
 
 step "4/4 published KPIs (read as the BI role)"
 $PY scripts/kpi_summary.py

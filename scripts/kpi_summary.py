@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ingestion import db  # noqa: E402
+from motcua import db  # noqa: E402
 
 AGENCY_SQL = """
 select agency_code, month, cases_received, cases_completed, on_time_rate, first_pass_return_rate,

@@ -14,5 +14,5 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 bash services/postgres.sh up
 bash services/kafka.sh up
-.venv/bin/python -m ingestion.cli migrate >/dev/null
+.venv/bin/python -m motcua migrate >/dev/null
 exec .venv/bin/python -m pytest "${@:-tests}" -p no:cacheprovider --durations=15

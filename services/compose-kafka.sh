@@ -2,7 +2,7 @@
 # docker-compose command of the kafka service (apache/kafka image): single KRaft node whose clients
 # authenticate with SASL/SCRAM-SHA-512 and are authorised by ACLs (StandardAuthorizer).
 # The SCRAM users are created when the storage is formatted (first start); the migrate service's
-# `ingestion.cli topic`, as motcua-admin, creates both topics (case and staff events) with their
+# `motcua ingest topic`, as motcua-admin, creates both topics (case and staff events) with their
 # retention and grants the ACLs on each (see kafka-sasl.sh).
 set -euo pipefail
 source "$(dirname "$0")/kafka-sasl.sh"

@@ -1,4 +1,4 @@
-"""`python -m workcal export-seed --from-year 2020 --to-year 2030 [--out PATH]`.
+"""`motcua calendar export-seed --from-year 2020 --to-year 2030 [--out PATH]` (`python -m workcal`: an alias).
 
 Exit status: 0 written; 2 bad usage or a path that cannot be written.
 """

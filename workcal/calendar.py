@@ -35,6 +35,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from motcua.errors import PermanentError
+
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DEFAULT_OFFICE_HOURS: tuple[tuple[time, time], ...] = ((time(8), time(12)), (time(13), time(17)))
 ONE_DAY = timedelta(days=1)
@@ -45,7 +47,7 @@ _US_PER_DAY = 86_400 * _US_PER_SECOND
 MAX_DAYS_WITHOUT_WORK = 366
 
 
-class CalendarError(ValueError):
+class CalendarError(PermanentError, ValueError):
     """Invalid calendar configuration or an impossible calendar computation."""
 
 

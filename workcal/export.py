@@ -19,13 +19,14 @@ from pathlib import Path
 import holidays
 
 from workcal.overrides import PROJECT_ROOT
+from motcua.errors import PermanentError
 
 DEFAULT_SEED_PATH = PROJECT_ROOT / "dbt_project" / "seeds" / "calendar_vn_holidays.csv"
 COLUMNS = ("holiday_date", "holiday_name", "is_working_day", "source")
 SOURCE = f"python-holidays {holidays.__version__}"
 
 
-class ExportError(ValueError):
+class ExportError(PermanentError, ValueError):
     """Invalid export range."""
 
 

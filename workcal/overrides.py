@@ -23,6 +23,7 @@ from datetime import date
 from pathlib import Path
 
 from workcal.calendar import Override
+from motcua.errors import PermanentError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OVERRIDES_PATH = PROJECT_ROOT / "dbt_project" / "seeds" / "calendar_overrides.csv"
@@ -30,7 +31,7 @@ COLUMNS = ("calendar_date", "is_working_day", "agency_code", "reason", "source_d
 _BOOLEANS = {"true": True, "false": False}
 
 
-class OverrideFileError(ValueError):
+class OverrideFileError(PermanentError, ValueError):
     """The overrides CSV is missing, has other columns, or a row cannot be parsed."""
 
 

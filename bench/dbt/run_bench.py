@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from ingestion import db  # noqa: E402
+from motcua import db  # noqa: E402
 from publish import PublishConfig, PublishRequest, publish  # noqa: E402
 from tests.dbt.dbt_runner import BUILD_SCHEMA, DBT, DBT_PROJECT, dbt_env  # noqa: E402
 

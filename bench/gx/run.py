@@ -18,8 +18,8 @@ import sys
 import time
 from pathlib import Path
 
-from ingestion import db
-from ingestion.settings import state_dir
+from motcua import db
+from motcua.settings import state_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = "2026-03-18"

@@ -31,8 +31,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ingestion import db
-from ingestion.settings import DBT_SECRETS, KafkaSettings, load_local_secrets
+from motcua import db
+from motcua.settings import DBT_SECRETS, KafkaSettings, load_local_secrets
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -85,7 +85,7 @@ def produce(env: dict, args: list[str]) -> int:
 
 
 def load(env: dict) -> None:
-    sh([sys.executable, "-m", "ingestion.cli", "consume", "--bounded", "--max-seconds", "600"], env)
+    sh([sys.executable, "-m", "motcua", "ingest", "consume", "--bounded", "--max-seconds", "600"], env)
 
 
 def airflow_env(home: Path, dbname: str, target: Path, **extra: str) -> dict:

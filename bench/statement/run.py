@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ingestion import db
+from motcua import db
 
 ROOT = Path(__file__).resolve().parents[2]
 DBNAME = "motcua_bench_statement"

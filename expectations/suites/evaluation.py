@@ -22,7 +22,7 @@ import great_expectations as gx
 from expectations.checks import BATCH, CRITICAL, expect, ident, lit, no_rows
 from expectations.suites import BuildContext, SuiteSpec
 from expectations.suites import marts_sql as q
-from ingestion.settings import PROJECT_ROOT
+from motcua.settings import PROJECT_ROOT
 from motcua.eval_settings import SettingRow, load_rows
 
 E = gx.expectations

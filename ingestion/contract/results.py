@@ -4,8 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from motcua.errors import PermanentError
 
-class NaiveDatetimeError(ValueError):
+
+class NaiveDatetimeError(PermanentError, ValueError):
     """validate() was given a `now` without a timezone: comparing it to offsets is meaningless."""
 
 

@@ -27,6 +27,7 @@ from typing import Annotated
 import msgspec
 
 from ingestion.contract.reasons import INVALID_TIMESTAMP, TIMESTAMP_WITHOUT_OFFSET
+from motcua.errors import PermanentError
 
 _decode = msgspec.json.Decoder(Annotated[datetime, msgspec.Meta(tz=True)]).decode
 
@@ -41,7 +42,7 @@ _RFC3339 = re.compile(
 _NO_OFFSET = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?\Z")
 
 
-class TimestampError(ValueError):
+class TimestampError(PermanentError, ValueError):
     """A timestamp the contract does not accept; .reason is a reason class."""
 
     def __init__(self, reason: str, message: str) -> None:

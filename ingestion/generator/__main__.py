@@ -34,8 +34,8 @@ from ingestion.generator.message import Manifest
 from ingestion.generator.produce import ProduceError
 from ingestion.generator.stream import GeneratorConfig, GeneratorConfigError, generate, select_nights
 from ingestion.generator.world import UnknownAgencyError, select_agencies
-from ingestion.settings import KafkaSettings
 from ingestion.topics import STAFF
+from motcua.settings import KafkaSettings
 from motcua import args as types
 from motcua.errors import PermanentError, Stopped, TransientError, report, run_command
 

@@ -15,12 +15,13 @@ from datetime import date
 
 from ingestion.generator.message import Message
 from ingestion.generator.stream import GeneratorConfig, generate, select_nights
+from motcua.errors import PermanentError
 
 _DONE = "done"
 _FAILED = "failed"
 
 
-class BackgroundGeneratorError(RuntimeError):
+class BackgroundGeneratorError(PermanentError, RuntimeError):
     """The generator process failed; carries its error text."""
 
 

@@ -21,6 +21,7 @@ import msgspec
 from ingestion.generator import message as L
 from ingestion.generator.lifecycle import iso, new_event_id
 from ingestion.generator.message import Message
+from motcua.errors import PermanentError
 
 _ENCODER = msgspec.json.Encoder()
 encode = _ENCODER.encode
@@ -33,7 +34,7 @@ MALFORMED_SPREAD = (L.INVALID_JSON, L.WRONG_TYPE, L.UNKNOWN_EVENT_TYPE, L.MISSIN
                     L.IMPOSSIBLE_TIME_ORDER, L.FUTURE_TIMESTAMP, L.CONFLICT)
 
 
-class FaultConfigError(ValueError):
+class FaultConfigError(PermanentError, ValueError):
     """A fault rate outside [0, 1] or an unknown fault name."""
 
 

@@ -26,12 +26,13 @@ from kafka.partitioner.default import murmur2
 
 from ingestion.generator.message import Message
 from ingestion.kafka_client import security_config
+from motcua.errors import TransientError
 
 # The broker accepts message.max.bytes=2097152; too_large messages are at most ~1.5 MB.
 MAX_REQUEST_SIZE = 2_000_000
 
 
-class ProduceError(RuntimeError):
+class ProduceError(TransientError, RuntimeError):
     """Kafka reported failed deliveries."""
 
 

@@ -36,9 +36,10 @@ from ingestion.generator.staff import Exemptions, officer_events
 from ingestion.generator.staff_faults import StaffDelivery
 from ingestion.generator.world import select_agencies, procedures_of
 from workcal import Override, WorkCalendar, load_overrides
+from motcua.errors import PermanentError
 
 
-class GeneratorConfigError(ValueError):
+class GeneratorConfigError(PermanentError, ValueError):
     """Invalid generator settings."""
 
 

@@ -5,7 +5,7 @@ from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from ingestion.kafka_client import grant_acls, make_admin, raw_topic_retention_ms, security_config
-from ingestion.settings import KafkaSettings
+from motcua.settings import KafkaSettings
 
 
 def ensure_topic(bootstrap: str, topic: str, partitions: int = 12, replication_factor: int = 1) -> bool:

@@ -15,6 +15,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import time
 
+from motcua.errors import PermanentError
+
 WORLD_SEED = "motcua-world-v1"
 
 
@@ -94,7 +96,7 @@ PROCEDURES: tuple[Procedure, ...] = (
 )
 
 
-class UnknownAgencyError(ValueError):
+class UnknownAgencyError(PermanentError, ValueError):
     """An agency code that is not part of the simulated world."""
 
 

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from ingestion.settings import PROJECT_ROOT
+from motcua.settings import PROJECT_ROOT
 from motcua.errors import PermanentError
 
 KPI_MODELS = PROJECT_ROOT / "kpi_models"

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from ingestion.kafka_client import quiet_kafka_logs
-from ingestion.settings import KafkaSettings
+from motcua.settings import KafkaSettings
 from ingestion.staff_import import catalogue as cat
 from ingestion.staff_import.columns import read_header
 from ingestion.staff_import.events import DEFAULT_SOURCE, LOCAL, build_event, encode, occurred_at

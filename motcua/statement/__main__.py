@@ -32,7 +32,7 @@ def _period(text: str):
 
 
 def _default_out() -> Path:
-    from ingestion.settings import state_dir
+    from motcua.settings import state_dir
 
     return state_dir() / "statements"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import psycopg
 
-from ingestion import db
+from motcua import db
 from motcua.statement import data, render
 from motcua.statement.periods import Period
 

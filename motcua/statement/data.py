@@ -15,13 +15,14 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from motcua.errors import PermanentError
 from motcua.statement.periods import Period
 
 Row = dict[str, Any]
 EVAL_HISTORY_TABLES = ("eval_officer_period", "eval_officer_kpi_period", "eval_officer_criteria_period")
 
 
-class NotPublished(LookupError):
+class NotPublished(PermanentError, LookupError):
     """The officer has no published evaluation for the period (or the evaluation marts are absent)."""
 
 

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from ingestion.settings import PROJECT_ROOT
+from motcua.settings import PROJECT_ROOT
 from motcua import kpi_registry
 
 LANGS = ("vi", "en")

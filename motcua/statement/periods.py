@@ -5,12 +5,14 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from motcua.errors import PermanentError
+
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _YEAR = re.compile(r"^(\d{4})$")
 
 
-class PeriodError(ValueError):
+class PeriodError(PermanentError, ValueError):
     """A period text that is not YYYY-MM, YYYY-Qn or YYYY."""
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from motcua.errors import PermanentError
 from motcua.eval_settings import band_of
 from motcua.statement import explain
 from motcua.statement.data import StatementData
@@ -26,7 +27,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
-class PdfError(RuntimeError):
+class PdfError(PermanentError, RuntimeError):
     """Chromium is missing or could not print the page."""
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psycopg
 
-from ingestion import db
+from motcua import db
 from motcua import args as types
 from motcua.errors import run_command
 from motcua.statement.periods import Period, parse

@@ -23,9 +23,9 @@ START = pendulum.datetime(2026, 1, 1, tz="Asia/Ho_Chi_Minh")
 def bench_dbt_single():
     @task(retries=0, execution_timeout=timedelta(hours=1))
     def dbt_build() -> dict:
-        from publish import steps
+        from nightly import transform
 
-        return steps.dbt_build(AS_OF).as_json()
+        return transform.dbt_build(AS_OF).as_json()
 
     dbt_build()
 
@@ -36,7 +36,7 @@ if os.environ.get("BENCH_WITH_COSMOS") == "1":
     from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import InvocationMode, LoadMode, TestBehavior
 
-    from ingestion.settings import DBT_SECRETS, load_local_secrets
+    from motcua.settings import DBT_SECRETS, load_local_secrets
 
     load_local_secrets(*DBT_SECRETS)
     secrets = {k: v for k, v in os.environ.items() if k.startswith(("MOTCUA_", "PG", "DBT_", "DO_NOT_TRACK"))}

@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from ingestion import db
-from publish.nightlock import NightBusy, current, hold, release
+from motcua import db
+from nightly.nightlock import NightBusy, current, hold, release
 
 N1, N2, N3 = date(2026, 2, 2), date(2026, 2, 3), date(2026, 2, 4)
 

@@ -8,7 +8,8 @@ import pytest
 
 from publish.errors import DataGateBlocked, PermanentFailure, TransientFailure
 from publish.provenance import read_run_results
-from publish.steps import classify_dbt_failure, local_date_of
+from nightly.transform import classify_dbt_failure
+from nightly.window import local_date_of
 
 
 def test_failing_data_tests_block_like_a_gate():
@@ -49,7 +50,7 @@ def test_the_night_is_the_local_date_of_the_interval_start():
 def test_a_run_without_a_data_interval_covers_the_last_complete_night_or_the_one_named():
     from zoneinfo import ZoneInfo
 
-    from publish.steps import night_window
+    from nightly.window import night_window
 
     ict = ZoneInfo("Asia/Ho_Chi_Minh")
     # Triggered at 01:30 local on 5 March: 02:00 has not come yet, so the last complete night is 3 March.
@@ -68,13 +69,14 @@ def test_a_run_without_a_data_interval_covers_the_last_complete_night_or_the_one
 def test_a_new_as_of_each_night_keeps_dbt_partial_parsing(tmp_path):
     # The nightly dbt steps pass as_of through the environment: dbt then re-uses its parse of the
     # project from the night before. A changed --vars value (what they passed before) re-parses all.
-    from publish import steps
+    from nightly import transform
+    from nightly.run import run_child
 
     target = tmp_path / "target"
 
     def parse(*extra: str, as_of: str) -> str:
-        rc, out = steps._run(steps._dbt("parse", *extra, target=target), extra_env=steps._as_of(as_of),
-                             cwd=steps.DBT_PROJECT, timeout=600)
+        rc, out = run_child(transform.dbt_command("parse", *extra, target=target), extra_env=transform.as_of_env(as_of),
+                            cwd=transform.DBT_PROJECT, timeout=600)
         assert rc == 0, out[-3000:]
         return out
 
@@ -93,7 +95,7 @@ def test_a_gx_store_clash_is_transient_and_a_gx_bug_is_not(monkeypatch, pg_db):
         CheckpointRelatedResourcesFreshnessError, ResourceFreshnessError,
     )
 
-    from publish import steps
+    from nightly import gate as steps
     from publish.errors import PermanentFailure, TransientFailure
 
     monkeypatch.setenv("PGDATABASE", pg_db)
@@ -116,7 +118,7 @@ def test_a_gx_store_clash_is_transient_and_a_gx_bug_is_not(monkeypatch, pg_db):
 def test_a_child_process_logs_its_summary_warnings_and_errors_not_its_chatter(capsys, tmp_path):
     import sys
 
-    from publish.steps import _run
+    from nightly.run import run_child as _run
 
     chatter = "\n".join(f"12:00:{i:02d}  {i} of 60 OK created sql view model staging.m{i}" for i in range(60))
     script = f"print({chatter!r}); print('12:01:00  [WARNING]: Deprecated functionality'); " \

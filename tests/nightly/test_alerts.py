@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from publish.alerts import check_deadline, on_task_failure, send_alert
+from nightly.alerts import check_deadline, on_task_failure, send_alert
 
 
 @pytest.fixture()
