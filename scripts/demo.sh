@@ -17,9 +17,8 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 step "1/4 generate ${DAYS} days of one-stop-shop events ${START} … ${NIGHT} (seed ${SEED}, ~${CASES} cases/working day) and the staff events (positions, assessments, exemptions) with injected faults → Kafka"
 $PY -m motcua generate --seed "$SEED" --start "$START" --days "$DAYS" --cases-per-day "$CASES" \
     --duplicates 0.01 --out-of-order 0.01 --late 0.02 --malformed 0.005 --staff-malformed 0.05 --quiet
-$PY -m motcua ingest consume --contract staff --bounded --max-seconds 600 2>&1 | tail -1
 
-step "2/4 nightly DAG kpi_nightly for ${NIGHT}: ingest → GX gate (raw, staging) → dbt build → GX gate (marts) → publish → docs"
+step "2/4 nightly DAG kpi_nightly for ${NIGHT}: ingest (both topics) → GX gate (raw, staging) → dbt build → GX gate (marts) → publish → docs"
 bash scripts/airflow.sh test "$NIGHT"
 
 step "3/4 reconcile Kafka with the raw layer, both topics: produced = loaded + redeliveries + quarantined"

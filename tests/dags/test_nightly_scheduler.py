@@ -108,7 +108,7 @@ def stack(services, tmp_path_factory):
     today = datetime.now(TZ).date()
     with fresh_database() as dbname:
         env = airflow_env(
-            home, PGDATABASE=dbname, KAFKA_TOPIC=topic, KAFKA_BOOTSTRAP_SERVERS=services.bootstrap_servers,
+            home, PGDATABASE=dbname, KAFKA_TOPIC=topic, KAFKA_STAFF_TOPIC=f"{topic}.staff", KAFKA_BOOTSTRAP_SERVERS=services.bootstrap_servers,
             KAFKA_CONSUMER_GROUP=f"test-sched-{uuid.uuid4().hex[:8]}", MOTCUA_BUILD_SCHEMA=BUILD_SCHEMA,
             MOTCUA_DBT_TARGET_PATH=str(root / "dbt_target"), MOTCUA_GX_GX_STATE_DIR=str(root / "gx"),
             MOTCUA_GX_DATA_DOCS_DIR=str(root / "data_docs"), AIRFLOW_PORT=os.environ.get("AIRFLOW_PORT", "8781"),
