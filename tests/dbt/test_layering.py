@@ -41,6 +41,7 @@ DOCUMENTED = {
     ("eval_officer_period", "kpi_officer_monthly"): "officers with activity and no position are evaluated as unknown",
     ("eval_officer_period", "eval_officer_kpi_period"): "task points are the sum of the scored KPI points",
     ("eval_group_period", "eval_officer_period"): "the group's band counts and quota arithmetic",
+    ("eval_case_membership", "kpi_case_membership"): "the evaluated KPIs' cases are the KPI membership's rows",
 }
 NAMES = {
     "staging": r"stg_[a-z0-9]+__[a-z0-9_]+",
