@@ -110,6 +110,13 @@ def test_late_staff_event_is_a_revision_of_the_published_quarter(two_nights):
                            order by measure""", (history[1][0],), role="auditor") == [
         ("band_level", Decimal(2)), ("general_points", Decimal("6.00")), ("quota_demoted", Decimal(0)),
         ("total_points", Decimal("66.36"))]
+    # each change with its value before and after
+    assert rows(dbname, """select measure, previous_value, value from audit.kpi_value_revisions
+                           where table_name = 'eval_officer_period'
+                             and grain = '{"officer_id": "E1", "period_type": "quarter", "period": "2026-Q1"}'
+                           order by measure""", role="auditor") == [
+        ("band_level", Decimal(3), Decimal(2)), ("general_points", Decimal("30.00"), Decimal("6.00")),
+        ("quota_demoted", Decimal(1), Decimal(0)), ("total_points", Decimal("90.36"), Decimal("66.36"))]
     # what BI reads now, and the evidence auditors read beside it
     assert rows(dbname, """select band, band_before_quota, total_points from marts.eval_officer_period
                            where officer_id = 'E1' and period = '2026-Q1'""", role="bi") == [
