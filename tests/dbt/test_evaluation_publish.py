@@ -5,14 +5,17 @@ full refresh.
 
 Hand-computed. E1 (SNV, processing, unit PHONG3): each month of Q1 completes 5 cases, 4 on time and
 1 late, no complaint, no rating: on_time 4/5 = 0.8 < 0.98 -> 52.5 x 0.8/0.98 = 42.8571;
-complaint 0/5 met -> 17.5; task 60.3571 -> 60.36 a month (throughput: no target; avg_rating: no
-ratings). Manager: one quarterly assessment for Q1.
-- Night 1: Q1 assessment 10, 10, 10 (30): each month 90.36, Q1 90.36 -> excellent before the quota;
+complaint 0/5 met -> 17.5; task 60.3571 -> 60.36 (throughput: no target; avg_rating: no ratings).
+Manager: one quarterly assessment for Q1.
+- Night 1: Q1 assessment 10, 10, 10 (30); March's late case E1-03-09 has an active lateness
+  exemption: March on_time (evaluation) 5/5 met -> task 70. Months 90.36, 90.36, 100;
+  Q1 = 280.72 / 3 = 93.57 (task (60.36 + 60.36 + 70) / 3 = 63.57) -> excellent before the quota;
   E1 is alone in its group (E2 pending): k = floor(0.2 x 1 / 1.2) = 0 -> demoted to good.
-- Night 2 (late staff event): the assessment corrected to 2, 2, 2 (6): 66.36 a month, Q1 66.36 ->
-  pass, not demoted. In the history: Q1's general_points 30 -> 6, total_points 90.36 -> 66.36,
-  band_level 3 -> 2, quota_demoted 1 -> 0. Also on night 2, E2's March cases complete (case events):
-  the incremental KPI chain recomputes them.
+- Night 2 (late staff events): the exemption revoked and the assessment corrected to 2, 2, 2 (6):
+  66.36 a month, Q1 66.36 (task 60.36) -> pass, not demoted. In the history: Q1's band_level 3 -> 2,
+  general_points 30 -> 6, quota_demoted 1 -> 0, task_points 63.57 -> 60.36, total_points
+  93.57 -> 66.36. Also on night 2, E2's March cases complete (case events): the incremental KPI
+  chain recomputes them.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from publish.config import PublishConfig
 from publish.publisher import PublishRequest, publish
 from tests.dbt.dbt_runner import BUILD_SCHEMA, run_dbt
 from tests.dbt.events import completed, insert_events, vn
-from tests.dbt.staff_events import assessed, case, insert_staff_events, positioned
+from tests.dbt.staff_events import assessed, case, exemption, insert_staff_events, positioned
 
 AS_OF = "2026-04-30T12:00:00+07:00"
 EVAL_TABLES = ("eval_officer_period", "eval_officer_kpi_period", "eval_officer_criteria_period",
@@ -83,12 +86,15 @@ def two_nights(module_db, dbt_target):
         positioned("E1", "SNV", "PHONG3", "processing", "2026-01-01"),
         positioned("E2", "SNV", "PHONG3", "processing", "2026-01-01"),
         assessed("E1", "SNV", "2026-Q1", (10, 10, 10), vn("2026-04-02 10:00")),
+        exemption("E1-03-09", "lateness", "QD-31/2026", vn("2026-03-20 09:00"), agency="SNV"),
     ], ingested_at=earlier)
     run_dbt(module_db, "build", target_path=dbt_target, as_of=AS_OF)
     first = publish_night(module_db, "night-1", date(2026, 4, 28))
 
-    # night 2: the late correction of E1's Q1 assessment, and E2's completions
-    insert_staff_events(module_db, [assessed("E1", "SNV", "2026-Q1", (2, 2, 2), vn("2026-04-29 09:00"))])
+    # night 2: the exemption revoked, the late correction of E1's Q1 assessment, and E2's completions
+    insert_staff_events(module_db, [
+        exemption("E1-03-09", "lateness", "QD-31/2026", vn("2026-04-28 09:00"), agency="SNV", revoke=True),
+        assessed("E1", "SNV", "2026-Q1", (2, 2, 2), vn("2026-04-29 09:00"))])
     insert_events(module_db, [completed(f"E2-{d}", vn(f"2026-03-{d} 10:00"), officer="E2", agency="SNV")
                               for d in (16, 17, 18, 19, 20)])
     run_dbt(module_db, "run", target_path=dbt_target, as_of=AS_OF)    # the nightly run: incremental
@@ -101,7 +107,7 @@ def test_late_staff_event_is_a_revision_of_the_published_quarter(two_nights):
     assert first.swapped and second.swapped
     history = rows(dbname, HISTORY_QUERY, ("E1", "2026-Q1"), role="auditor")
     assert [r[2:] for r in history] == [
-        (Decimal(3), Decimal("90.36"), Decimal("60.36"), Decimal("30.00"), Decimal(1)),
+        (Decimal(3), Decimal("93.57"), Decimal("63.57"), Decimal("30.00"), Decimal(1)),
         (Decimal(2), Decimal("66.36"), Decimal("60.36"), Decimal("6.00"), Decimal(0))]
     # the second publication recorded exactly the changed measures of that key as revisions
     assert rows(dbname, """select measure, value from audit.published_kpi_values
@@ -109,14 +115,15 @@ def test_late_staff_event_is_a_revision_of_the_published_quarter(two_nights):
                              and grain = '{"officer_id": "E1", "period_type": "quarter", "period": "2026-Q1"}'
                            order by measure""", (history[1][0],), role="auditor") == [
         ("band_level", Decimal(2)), ("general_points", Decimal("6.00")), ("quota_demoted", Decimal(0)),
-        ("total_points", Decimal("66.36"))]
+        ("task_points", Decimal("60.36")), ("total_points", Decimal("66.36"))]
     # each change with its value before and after
     assert rows(dbname, """select measure, previous_value, value from audit.kpi_value_revisions
                            where table_name = 'eval_officer_period'
                              and grain = '{"officer_id": "E1", "period_type": "quarter", "period": "2026-Q1"}'
                            order by measure""", role="auditor") == [
         ("band_level", Decimal(3), Decimal(2)), ("general_points", Decimal("30.00"), Decimal("6.00")),
-        ("quota_demoted", Decimal(1), Decimal(0)), ("total_points", Decimal("90.36"), Decimal("66.36"))]
+        ("quota_demoted", Decimal(1), Decimal(0)), ("task_points", Decimal("63.57"), Decimal("60.36")),
+        ("total_points", Decimal("93.57"), Decimal("66.36"))]
     # what BI reads now, and the evidence auditors read beside it
     assert rows(dbname, """select band, band_before_quota, total_points from marts.eval_officer_period
                            where officer_id = 'E1' and period = '2026-Q1'""", role="bi") == [
@@ -124,9 +131,20 @@ def test_late_staff_event_is_a_revision_of_the_published_quarter(two_nights):
     assert rows(dbname, """select m.reason, count(*) from lineage.eval_assessment_membership m
                            where m.officer_id = 'E1' and m.period = '2026-Q1' group by 1 order by 1""",
                 role="auditor") == [("applied", 1), ("superseded", 1)]
-    assert rows(dbname, """select count(*) from lineage.eval_case_membership
+    # the revoked exemption no longer counts the late case on time, in the figures and the evidence
+    assert rows(dbname, """select count(*), count(*) filter (where counted_in_numerator),
+                                  count(exemption_decision_ref) from lineage.eval_case_membership
                            where officer_id = 'E1' and period = '2026-03' and kpi_code = 'on_time_rate'""",
-                role="auditor") == [(5,)]
+                role="auditor") == [(5, 4, 0)]
+    # the March revisions of E1's on-time KPI: the evaluation value 1 -> 0.8, one exempted case -> none
+    assert rows(dbname, """select measure, previous_value, value from audit.kpi_value_revisions
+                           where table_name = 'eval_officer_kpi_period'
+                             and grain = '{"officer_id": "E1", "period_type": "month", "period": "2026-03",
+                                           "kpi_code": "on_time_rate"}'
+                             and measure in ('value_evaluation', 'exempted_cases', 'points')
+                           order by measure""", role="auditor") == [
+        ("exempted_cases", Decimal(1), Decimal(0)), ("points", Decimal("52.5000"), Decimal("42.8571")),
+        ("value_evaluation", Decimal("1.0000"), Decimal("0.8000"))]
 
 
 def test_incremental_equals_full_refresh(two_nights, dbt_target):
