@@ -103,3 +103,14 @@ quota_flags as (
   {%- endfor %}
   {{- return(found) }}
 {% endmacro %}
+
+{#- A 'YYYY-MM-DD' text as a date, NULL when it is not a valid calendar date (no loaded value may
+    fail a build: the loader validates the contract, this guards what got past it). -#}
+{% macro safe_date(text_expr) -%}
+  case when {{ text_expr }} ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' then
+      case when substr({{ text_expr }}, 9, 2)::int <= extract(day from (
+                    make_date(substr({{ text_expr }}, 1, 4)::int, substr({{ text_expr }}, 6, 2)::int, 1)
+                    + interval '1 month' - interval '1 day'))
+           then ({{ text_expr }})::date end
+  end
+{%- endmacro %}

@@ -80,6 +80,11 @@ def staff_events() -> list[StaffEvent]:
         exemption("C01", "lateness", "QD-01/2026", vn("2026-03-25 09:00"), revoke=True),
         exemption("C01", "return", "QD-02/2026", vn("2026-03-20 09:00")),
     ]
+    # values the loader should have rejected never fail the build: a date that does not exist is
+    # left out of the positions, a period that does not exist makes an unusable assessment
+    bad_date = positioned("Z9", "SNV", "PHONG2", "processing", START)
+    bad_date.data["valid_from"] = "2026-02-30"
+    ev += [bad_date, assessed("Z9", "SNV", "2026-13", (5, 5, 5), april)]
     for agency, prefix in (("SQUOTA", "A"), ("STIE", "B")):
         for n, general in enumerate(QUOTA_GENERAL[prefix], start=1):
             officer = f"{prefix}{n:02d}"

@@ -237,3 +237,11 @@ def test_config_and_registry(built):
                        " and month = '2026-03-01'") == [(D("0.4545"),)]
     assert rows(built, "select criterion_code, max_points from marts.eval_criteria order by 1") == [
         ("compliance", D(10)), ("coordination", D(10)), ("service_attitude", D(10))]
+
+
+def test_values_past_the_contract_do_not_fail_the_build(built):
+    assert rows(built, "select valid_from from staging.stg_staff__positions where officer_id = 'Z9'") == [(None,)]
+    assert rows(built, "select count(*) from {B}.dim_officer_positions where officer_id = 'Z9'") == [(0,)]
+    assert rows(built, """select period_type, is_usable from staging.stg_staff__assessments
+                          where officer_id = 'Z9'""") == [(None, False)]
+    assert rows(built, "select count(*) from {B}.eval_officer_period where officer_id = 'Z9'") == [(0,)]

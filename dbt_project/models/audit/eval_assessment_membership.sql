@@ -14,6 +14,7 @@ with
 versions as (
 
     select * from {{ ref('stg_staff__assessments') }}
+    where period_type is not null
 
 ),
 

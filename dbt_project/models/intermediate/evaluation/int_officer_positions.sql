@@ -8,6 +8,7 @@ with
 events as (
 
     select * from {{ ref('stg_staff__positions') }}
+    where valid_from is not null
 
 ),
 

@@ -33,15 +33,15 @@ periods as (
     select
         renamed.*,
         case
-            when period ~ '^[0-9]{4}-[0-9]{2}$' then 'month'
+            when period ~ '^[0-9]{4}-(0[1-9]|1[0-2])$' then 'month'
             when period ~ '^[0-9]{4}-Q[1-4]$' then 'quarter'
-            else 'year'
+            when period ~ '^[0-9]{4}$' then 'year'
         end as period_type,
         case
-            when period ~ '^[0-9]{4}-[0-9]{2}$' then to_date(period || '-01', 'YYYY-MM-DD')
+            when period ~ '^[0-9]{4}-(0[1-9]|1[0-2])$' then to_date(period || '-01', 'YYYY-MM-DD')
             when period ~ '^[0-9]{4}-Q[1-4]$'
                 then make_date(left(period, 4)::int, (right(period, 1)::int - 1) * 3 + 1, 1)
-            else make_date(left(period, 4)::int, 1, 1)
+            when period ~ '^[0-9]{4}$' then make_date(period::int, 1, 1)
         end as period_start
     from renamed
 
@@ -88,7 +88,8 @@ checked as (
             select 1 from {{ ref('eval_criteria') }} as known
             where known.version = catalogue.criteria_version
               and not exists (select 1 from {{ ref('stg_staff__assessment_criteria') }} as sent
-                              where sent.event_id = catalogue.event_id and sent.criterion_code = known.criterion_code)
+                              where sent.event_id = catalogue.event_id and sent.criterion_code = known.criterion_code
+                                and sent.points is not null)
         ) as has_missing,
         exists (
             select 1 from {{ ref('stg_staff__assessment_criteria') }} as sent

@@ -21,7 +21,7 @@ renamed as (
         payload -> 'data' ->> 'position_name' as position_name,
         payload -> 'data' ->> 'position_group' as position_group,
         payload -> 'data' ->> 'manager_id' as manager_id,
-        (payload -> 'data' ->> 'valid_from')::date as valid_from,
+        {{ safe_date("payload -> 'data' ->> 'valid_from'") }} as valid_from,
         payload -> 'data' ->> 'reason' as leave_reason,
         occurred_at,
         kafka_partition,
