@@ -25,7 +25,12 @@ MARTS = Destination(PUBLISHED_SCHEMA, READER_ROLES)
 # Which case counts in which KPI row: published beside the figures it explains, so an auditor's
 # trace always matches the published KPI values (not a newer build the gate blocked).
 # Schema lineage (not audit: only the history's owner creates objects in audit).
-AUDIT_TABLES = {"kpi_case_membership": Destination("lineage", ("motcua_auditor",))}
+AUDIT_TABLES = {
+    "kpi_case_membership": Destination("lineage", ("motcua_auditor",)),
+    # the evaluation's evidence: which cases and which assessment versions gave each officer's points
+    "eval_case_membership": Destination("lineage", ("motcua_auditor",)),
+    "eval_assessment_membership": Destination("lineage", ("motcua_auditor",)),
+}
 
 
 def destination(name: str) -> Destination:
@@ -41,7 +46,18 @@ KPI_GRAINS: dict[str, tuple[str, ...]] = {
     "kpi_officer_monthly": ("officer_id", "agency_code", "month"),
     "kpi_agency_monthly": ("agency_code", "month"),
     "scorecard_officer_monthly": ("officer_id", "agency_code", "month"),
+    # the Decree 335 evaluation (docs/domain/evaluation-method.md): small tables (officers x periods),
+    # published whole each time; their values' history answers "which band, as published when"
+    "eval_officer_period": ("officer_id", "period_type", "period"),
+    "eval_officer_kpi_period": ("officer_id", "period_type", "period", "kpi_code"),
+    "eval_officer_criteria_period": ("officer_id", "period_type", "period", "assessor_role", "criterion_code"),
+    "eval_group_period": ("agency_code", "position_group", "period_type", "period"),
 }
+
+# Published beside the contract tables whenever the build has them (the evaluation layer); the
+# positions history is published without value history (it is a dimension, not figures).
+EVALUATION_TABLES = ("eval_officer_period", "eval_officer_kpi_period", "eval_officer_criteria_period",
+                     "eval_group_period", "dim_officer_positions")
 
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -73,8 +89,8 @@ class PublishConfig:
 
 
 def is_extra_published_table(name: str) -> bool:
-    """Tables published besides the contract ones: any scorecard the dbt project adds."""
-    return "scorecard" in name and not name.endswith(("__dbt_tmp", "__dbt_backup"))
+    """Tables published besides the contract ones: any scorecard the dbt project adds, the evaluation."""
+    return ("scorecard" in name and not name.endswith(("__dbt_tmp", "__dbt_backup"))) or name in EVALUATION_TABLES
 
 
 def manifest_grains(path: Path | None) -> dict[str, tuple[str, ...]]:

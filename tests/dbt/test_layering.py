@@ -34,11 +34,19 @@ DOCUMENTED = {
     ("kpi_officer_daily", "kpi_case_membership"): "every KPI row aggregates the per-case membership",
     ("kpi_officer_monthly_measures", "kpi_case_membership"): "every KPI row aggregates the per-case membership",
     ("kpi_agency_monthly_measures", "kpi_case_membership"): "every KPI row aggregates the per-case membership",
+    ("stg_staff__assessments", "stg_staff__assessment_criteria"): "usability is judged on each version's criteria",
+    ("stg_staff__assessments", "eval_criteria"): "usability is judged against the criteria catalogue of the period",
+    ("eval_officer_kpi_period", "kpi_officer_monthly"): "the evaluation scores the published monthly KPIs and targets",
+    ("eval_officer_kpi_period", "kpi_case_membership"): "the exempted cases' membership rows adjust the evaluation rates",
+    ("eval_officer_period", "kpi_officer_monthly"): "officers with activity and no position are evaluated as unknown",
+    ("eval_officer_period", "eval_officer_kpi_period"): "task points are the sum of the scored KPI points",
+    ("eval_group_period", "eval_officer_period"): "the group's band counts and quota arithmetic",
+    ("eval_case_membership", "kpi_case_membership"): "the evaluated KPIs' cases are the KPI membership's rows",
 }
 NAMES = {
     "staging": r"stg_[a-z0-9]+__[a-z0-9_]+",
     "intermediate": r"int_[a-z0-9_]+",
-    "marts": r"(fct|kpi|dim|scorecard)_[a-z0-9_]+",
+    "marts": r"(fct|kpi|dim|scorecard|eval)_[a-z0-9_]+",
     "audit": r"[a-z][a-z0-9_]+",
 }
 README = DBT_PROJECT / "README.md"

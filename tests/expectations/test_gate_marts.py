@@ -90,6 +90,7 @@ def test_figures_that_do_not_reconcile_block(good_db, gate_config):
         update marts_build.fct_cases set case_id = 'SGTVT-INVENTED' where case_id = 'SGTVT-260318-0002';
         -- an agency total that no longer matches its cases (nor its officers)
         update marts_build.kpi_agency_monthly set cases_received = cases_received + 1,
+               received_per_working_day = round((cases_received + 1)::numeric / working_days, 4),
                first_pass_return_rate = 0 where agency_code = 'SKHDT' and month = date '2026-03-01';
         -- an officer row with nothing in it: a real row's copy, every count zero
         create temp table ghost as select * from marts_build.kpi_officer_monthly
@@ -102,7 +103,7 @@ def test_figures_that_do_not_reconcile_block(good_db, gate_config):
             execute format('update ghost set %I = 0', c);
           end loop;
         end $$;
-        update ghost set throughput_per_working_day = 0, on_time_rate = null, first_pass_return_rate = null,
+        update ghost set throughput_per_working_day = 0, received_per_working_day = 0, on_time_rate = null, first_pass_return_rate = null,
                          avg_rating = null, satisfied_share = null, complaint_rate = null,
                          processing_working_days = 0, avg_processing_working_days = null;
         insert into marts_build.kpi_officer_monthly select * from ghost""", role="transform")

@@ -1,0 +1,97 @@
+{{ config(
+    materialized='table',
+    post_hook=['analyze {{ this }}'],
+    indexes=[{'columns': ['officer_id', 'period_type', 'period', 'kpi_code', 'case_id'], 'unique': true},
+             {'columns': ['case_id']}],
+) }}
+{#- Which cases count in each task KPI of the evaluation (eval_officer_kpi_period, month rows), and
+    which exemption applied: the KPI's numerator and denominator measures in kpi_case_membership
+    (for a leader: every officer positioned in the unit that month). counted_in_numerator is the
+    evaluation's (an exempted late case counts as on time, an exempted return does not count);
+    the factual rate counts the membership's measures as they are. KPIs per working day have no
+    case denominator (counted_in_denominator false). -#}
+{%- set kpi_measures = eval_kpi_measures() %}
+{%- set exempted_measures = eval_exempted_measures() %}
+
+with
+
+kpi_rows as (
+
+    select officer_id, period_type, period, period_start as month, agency_code, unit_code, kpi_code, kpi_scope
+    from {{ ref('eval_officer_kpi_period') }}
+
+),
+
+kpi_measures as (
+
+    select * from (values
+        {%- for code, parts in kpi_measures.items() %}
+        ('{{ code }}', {{ "'" ~ parts[0] ~ "'" if parts[0] else 'null' }}, {{ "'" ~ parts[1] ~ "'" if parts[1] else 'null' }}){{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as measures(kpi_code, numerator_measure, denominator_measure)
+
+),
+
+members as (
+
+    -- whose cases count: the officer, or every officer of the leader's unit that month
+    select kpi_rows.*, kpi_rows.officer_id as member_id
+    from kpi_rows
+    where kpi_scope = 'own'
+    union all
+    select kpi_rows.*, unit.officer_id
+    from kpi_rows
+    inner join {{ ref('int_officer_period_positions') }} as unit
+        on unit.period_type = 'month' and unit.period = kpi_rows.period
+        and unit.agency_code = kpi_rows.agency_code and unit.unit_code = kpi_rows.unit_code
+    where kpi_rows.kpi_scope = 'unit'
+
+),
+
+cases as (
+
+    select
+        members.officer_id,
+        members.period_type,
+        members.period,
+        members.kpi_code,
+        membership.case_id,
+        bool_or(membership.measure = kpi_measures.numerator_measure) as in_numerator,
+        bool_or(membership.measure = kpi_measures.denominator_measure) as in_denominator,
+        bool_or(membership.measure = 'timeliness_late') as is_late,
+        bool_or(membership.measure = 'returned_first_pass') as is_returned
+    from members
+    inner join kpi_measures on kpi_measures.kpi_code = members.kpi_code
+    inner join {{ ref('kpi_case_membership') }} as membership
+        on membership.officer_id = members.member_id
+        and membership.agency_code = members.agency_code
+        and membership.month = members.month
+        and membership.measure in (kpi_measures.numerator_measure, kpi_measures.denominator_measure,
+                                   {%- for measure in exempted_measures.values() %} '{{ measure }}'{{ ',' if not loop.last }}{% endfor %})
+    group by 1, 2, 3, 4, 5
+
+)
+
+select
+    cases.officer_id,
+    cases.period_type,
+    cases.period,
+    cases.kpi_code,
+    cases.case_id,
+    case
+        when exemptions.scope = 'lateness' and cases.is_late and kpi_measures.numerator_measure = 'completed_on_time' then true
+        when exemptions.scope = 'return' and cases.is_returned and kpi_measures.numerator_measure = 'returned_first_pass' then false
+        else cases.in_numerator
+    end as counted_in_numerator,
+    cases.in_numerator as counted_in_numerator_factual,
+    cases.in_denominator as counted_in_denominator,
+    exemptions.decision_ref as exemption_decision_ref,
+    exemptions.scope as exemption_scope
+from cases
+inner join kpi_measures on kpi_measures.kpi_code = cases.kpi_code
+left join {{ ref('int_case_exemptions') }} as exemptions
+    on exemptions.case_id = cases.case_id
+    and exemptions.is_active
+    and exemptions.scope = case kpi_measures.numerator_measure
+        when 'completed_on_time' then 'lateness' when 'returned_first_pass' then 'return' end
+where cases.in_numerator or cases.in_denominator
