@@ -55,8 +55,8 @@ def test_docs_describe_the_published_relations_and_the_exposures(docs):
     exposures = {e["name"]: e for e in manifest["exposures"].values()}
     assert {name: e["type"] for name, e in exposures.items()} == {
         "agency_kpi_dashboard": "dashboard", "officer_kpi_dashboard": "dashboard", "officer_statement": "application"}
-    assert "model.motcua_kpi.kpi_officer_monthly" in exposures["officer_statement"]["depends_on"]["nodes"]
-    assert "model.motcua_kpi.kpi_case_membership" in exposures["officer_statement"]["depends_on"]["nodes"]
+    assert "model.motcua_kpi.eval_officer_period" in exposures["officer_statement"]["depends_on"]["nodes"]
+    assert "model.motcua_kpi.eval_case_membership" in exposures["officer_statement"]["depends_on"]["nodes"]
     # the one static page carries all of it
     page = (docs / "index.html").read_text(encoding="utf-8")
     assert "How to read a KPI" in page and "officer_statement" in page
