@@ -29,6 +29,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "security": ("publish.security_cli:main", "who may do what: roles (privilege table from the database)"),
     "nightly": ("motcua.nightly:main", "rerun or backfill nights through the Airflow scheduler"),
     "kpi": ("motcua.kpi_registry:main", "the KPI registry: generate the dbt files derived from it (--check)"),
+    "due-soon": ("motcua.due_soon:main", "early warning: cases due soon (show), intraday refresh, digests (alert)"),
 }
 
 

@@ -72,8 +72,9 @@ class PublishConfig:
 
 
 def is_extra_published_table(name: str) -> bool:
-    """Tables published besides the contract ones: any scorecard the dbt project adds."""
-    return "scorecard" in name and not name.endswith(("__dbt_tmp", "__dbt_backup"))
+    """Tables published besides the contract ones: any scorecard the dbt project adds, and the
+    early warning's open cases and calendar index (due_soon_*)."""
+    return ("scorecard" in name or name.startswith("due_soon_")) and not name.endswith(("__dbt_tmp", "__dbt_backup"))
 
 
 def manifest_grains(path: Path | None) -> dict[str, tuple[str, ...]]:
