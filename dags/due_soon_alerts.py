@@ -4,10 +4,10 @@
 
 - Schedule: every 30 minutes from 08:00 to 17:00 Asia/Ho_Chi_Minh, every day of the week; the first
   task looks the run's local date up in the published working-time calendar
-  (marts.due_soon_calendar) and skips the run on a weekend or a holiday, and runs on a make-up
+  (marts.dim_working_calendar) and skips the run on a weekend or a holiday, and runs on a make-up
   Saturday. The run's instant is its logical date (the half-hour it was scheduled for), so a
   rerun computes the same window.
-- refresh: applies the events loaded since the nightly build to marts.due_soon_open_cases
+- refresh: applies the events loaded since the nightly build to marts.fct_due_soon_open_cases
   (motcua/due_soon.py; new receipts, completions, returns, reassignments).
 - post_digests: per agency with a case due within the window (kpi_models/due_soon_window.csv, 8
   working hours by default) or overdue: the two counts and the ten most urgent cases with their

@@ -1,7 +1,7 @@
 """Early warning (cảnh báo sắp trễ hạn): the intraday refresh and the per-agency digests.
 
 `marts.open_cases_due_soon` (dbt_project/macros/due_soon.sql) computes the working minutes left
-at the instant of the query from `marts.due_soon_open_cases`, which the nightly run rebuilds whole.
+at the instant of the query from `marts.fct_due_soon_open_cases`, which the nightly run rebuilds whole.
 Between nights the continuous loader keeps adding events; `refresh` brings the table up to them
 cheaply (only the events ingested since the build, through the BRIN index on ingested_at):
   - a case completed or withdrawn, or returned for supplementation after the build (its clock is
@@ -53,7 +53,7 @@ select case_id, event_type, agency_code, officer_id, occurred_at,
 """
 
 _REMOVE = """
-delete from marts.due_soon_open_cases as cases
+delete from marts.fct_due_soon_open_cases as cases
  using due_soon_recent as recent
  where recent.case_id = cases.case_id
    and (recent.event_type in ('case.completed', 'case.withdrawn')
@@ -61,7 +61,7 @@ delete from marts.due_soon_open_cases as cases
 """
 
 _ADD = """
-insert into marts.due_soon_open_cases
+insert into marts.fct_due_soon_open_cases
       (case_id, agency_code, procedure_code, procedure_name, officer_id, received_at, effective_due_at,
        calendar_key, due_position, built_as_of)
 select receipt.case_id, receipt.agency_code, receipt.procedure_code, receipt.procedure_name,
@@ -71,9 +71,9 @@ select receipt.case_id, receipt.agency_code, receipt.procedure_code, receipt.pro
          where event_type = 'case.received' and due_at is not null
          order by case_id, occurred_at) as receipt
  cross join lateral (
-       select case when exists (select from marts.due_soon_calendar as c where c.calendar_key = receipt.agency_code)
+       select case when exists (select from marts.dim_working_calendar as c where c.calendar_key = receipt.agency_code)
                    then receipt.agency_code else '*' end as calendar_key) as keyed
- where not exists (select from marts.due_soon_open_cases as o where o.case_id = receipt.case_id)
+ where not exists (select from marts.fct_due_soon_open_cases as o where o.case_id = receipt.case_id)
    and not exists (select from marts.fct_cases as f where f.case_id = receipt.case_id)
    and not exists (select from due_soon_recent as later where later.case_id = receipt.case_id
                     and later.event_type in ('case.completed', 'case.withdrawn', 'case.returned'))
@@ -81,7 +81,7 @@ select receipt.case_id, receipt.agency_code, receipt.procedure_code, receipt.pro
 """
 
 _REASSIGN = """
-update marts.due_soon_open_cases as cases
+update marts.fct_due_soon_open_cases as cases
    set officer_id = latest.to_officer_id
   from (select distinct on (case_id) case_id, to_officer_id, occurred_at from due_soon_recent
          where event_type = 'case.assigned' and to_officer_id is not null
@@ -93,9 +93,9 @@ update marts.due_soon_open_cases as cases
 
 
 def refresh(conn: psycopg.Connection, at: datetime) -> dict[str, int]:
-    """Apply the events loaded since the nightly build to marts.due_soon_open_cases (one transaction)."""
+    """Apply the events loaded since the nightly build to marts.fct_due_soon_open_cases (one transaction)."""
     with conn.transaction():
-        since = conn.execute("select min(built_as_of) from marts.due_soon_open_cases").fetchone()[0]
+        since = conn.execute("select min(built_as_of) from marts.fct_due_soon_open_cases").fetchone()[0]
         if since is None:   # nothing open at the build: the receipts of the last day
             since = at - timedelta(days=1)
         params = {"since": since - LOOKBACK, "at": at, "lookback": LOOKBACK}
@@ -110,10 +110,10 @@ def refresh(conn: psycopg.Connection, at: datetime) -> dict[str, int]:
 
 def is_working_day(conn: psycopg.Connection, at: datetime) -> bool:
     """Whether `at`'s local date is worked in the national calendar (the published index)."""
-    row = conn.execute("select is_working_day from marts.due_soon_calendar where calendar_key = '*' "
+    row = conn.execute("select is_working_day from marts.dim_working_calendar where calendar_key = '*' "
                        "and calendar_date = (%s::timestamptz at time zone 'Asia/Ho_Chi_Minh')::date", (at,)).fetchone()
     if row is None:
-        raise LookupError(f"{at.astimezone(TZ).date()} is not in marts.due_soon_calendar: "
+        raise LookupError(f"{at.astimezone(TZ).date()} is not in marts.dim_working_calendar: "
                           "extend the calendar (dbt var calendar_end) and run the nightly")
     return bool(row[0])
 
@@ -201,16 +201,20 @@ def _instant(text: str | None) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=TZ)
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="motcua due-soon", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     show = sub.add_parser("show", help="the due-soon cases as of an instant (BI's view)")
     show.add_argument("--at", help="ISO instant (local time if no offset); default now")
-    show.add_argument("--agency")
+    show.add_argument("--agency", help="only this agency's cases; default all")
     sub.add_parser("refresh", help="apply the events loaded since the nightly build")
-    alert = sub.add_parser("alert", help="refresh, then post this half-hour window's digests (once)")
+    alert = sub.add_parser("alert", help="on a working day: refresh, then post the half-hour window's digests (once)")
     alert.add_argument("--at", help="ISO instant (local time if no offset); default now")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         at = _instant(getattr(args, "at", None))

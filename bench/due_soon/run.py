@@ -7,7 +7,7 @@ One fresh database `motcua_bench_due_soon`, built in place (MOTCUA_BUILD_SCHEMA=
     and a filler the width of the real table's other columns (a full dbt build at 1M cases takes
     the dbt benchmark's time, not this one's); the open cases are those of the last two weeks
     plus a tail of old overdue ones;
-  - the real dbt models: the calendar, due_soon_calendar, due_soon_open_cases (and the functions
+  - the real dbt models: the calendar, dim_working_calendar, fct_due_soon_open_cases (and the functions
     and view of macros/due_soon.sql), built by `dbt run` on that fct_cases.
 Then, at a working instant (Thursday 2 January 2025 10:00 local), 100 queries per officer (200
 officers, cycled) and 100 per agency (20 agencies), median latency, for:
@@ -78,9 +78,9 @@ select f.case_id, f.agency_code, f.procedure_code, f.handling_officer_id,
        ((due_day.cum_seconds_before + case when due_day.is_working_day then {due_s} else 0 end)
         - (today.cum_seconds_before + case when today.is_working_day then {now_s} else 0 end)) / 60.0 as minutes_left
   from marts.fct_cases f
-  join marts.due_soon_calendar due_day
+  join marts.dim_working_calendar due_day
     on due_day.calendar_key = '*' and due_day.calendar_date = (f.effective_due_at at time zone 'Asia/Ho_Chi_Minh')::date
-  join marts.due_soon_calendar today
+  join marts.dim_working_calendar today
     on today.calendar_key = '*' and today.calendar_date = (%(at)s::timestamptz at time zone 'Asia/Ho_Chi_Minh')::date
  where f.status = 'open' and not f.is_waiting_for_applicant and f.{column} = %(key)s
    and (due_day.cum_seconds_before + case when due_day.is_working_day then {due_s} else 0 end)
@@ -106,7 +106,7 @@ def dbt_run(*select: str, as_of: datetime) -> float:
             raise SystemExit(f"dbt failed:\n{proc.stdout[-4000:]}")
         results = json.loads((Path(tmp) / "run_results.json").read_text())["results"]
     return sum(r["execution_time"] for r in results if r["unique_id"].split(".")[-1] in
-               ("due_soon_open_cases", "due_soon_calendar"))
+               ("fct_due_soon_open_cases", "dim_working_calendar"))
 
 
 def median_ms(conn, sql: str, keys: list[str], n: int = 100) -> float:
@@ -147,11 +147,11 @@ def main(argv: list[str] | None = None) -> int:
                 conn.commit()
         # built at the end of the history: the raw history above was ingested before it, the day below after it
         build_as_of = datetime(new_day.year, new_day.month, new_day.day, tzinfo=VN)
-        nightly = dbt_run("+int_calendar_days", "due_soon_calendar", "due_soon_open_cases", "due_soon_window",
+        nightly = dbt_run("+int_calendar_days", "dim_working_calendar", "fct_due_soon_open_cases", "due_soon_window",
                           as_of=build_as_of)
-        nightly_again = dbt_run("due_soon_calendar", "due_soon_open_cases", as_of=build_as_of)
+        nightly_again = dbt_run("dim_working_calendar", "fct_due_soon_open_cases", as_of=build_as_of)
         with db.connect("transform", DBNAME, autocommit=True) as conn:
-            open_rows = conn.execute("select count(*) from marts.due_soon_open_cases").fetchone()[0]
+            open_rows = conn.execute("select count(*) from marts.fct_due_soon_open_cases").fetchone()[0]
             officers = [r[0] for r in conn.execute("select distinct handling_officer_id from marts.fct_cases "
                                                    "where status = 'open' order by 1")]
             agencies = [r[0] for r in conn.execute("select distinct agency_code from marts.fct_cases order by 1")]
@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
                        ("C open_cases_due_soon (chosen)", "C")):
         o, a = figures[f"{key}_officer_ms"], figures[f"{key}_agency_ms"]
         print(f"{label:<44}{o:>8.2f} ms {o / a_o:>4.2f}x{a:>8.2f} ms {a / a_a:>4.2f}x")
-    print(f"nightly: due_soon_calendar + due_soon_open_cases models {figures['nightly_models_s']:.2f} s "
+    print(f"nightly: dim_working_calendar + fct_due_soon_open_cases models {figures['nightly_models_s']:.2f} s "
           f"(again: {figures['nightly_models_again_s']:.2f} s); B's two indexes {figures['B_index_build_s']:.2f} s")
     print(f"intraday refresh: {figures['intraday_events']:,} events since the build -> {figures['intraday_changes']} "
           f"in {figures['refresh_intraday_s']:.2f} s")

@@ -5,9 +5,9 @@
     marts.due_soon_working_position(calendar_key, at)
                                          working seconds from the calendar's start to `at`
 
-    They read only published marts tables (due_soon_open_cases, due_soon_calendar, the seed
+    They read only published marts tables (fct_due_soon_open_cases, dim_working_calendar, the seed
     due_soon_window), so BI needs nothing beyond marts. Created by the post-hook of
-    due_soon_open_cases in the published schema (fixed by the contract: marts). The bodies are
+    fct_due_soon_open_cases in the published schema (fixed by the contract: marts). The bodies are
     plain SQL strings checked at call time (check_function_bodies off): no dependency on the
     tables, which `publish` may recreate, and the open_cases_due_soon_at() call in FROM is inlined
     by the planner, so a filter on agency_code or officer_id reaches the table's indexes. -#}
@@ -20,7 +20,7 @@ create or replace function marts.due_soon_working_position(p_calendar_key text, 
 returns bigint language sql stable parallel safe as $fn$
     select (calendar.cum_seconds_before + case when calendar.is_working_day
             then {{ working_seconds_into_day(second_of_day('p_at')) }} else 0 end)::bigint
-    from marts.due_soon_calendar as calendar
+    from marts.dim_working_calendar as calendar
     where calendar.calendar_key = p_calendar_key
       and calendar.calendar_date = {{ local_date('p_at') }}
 $fn$;
@@ -41,7 +41,7 @@ returns table (
         select calendar.calendar_key,
                calendar.cum_seconds_before + case when calendar.is_working_day
                    then {{ working_seconds_into_day(second_of_day('p_at')) }} else 0 end as position
-        from marts.due_soon_calendar as calendar
+        from marts.dim_working_calendar as calendar
         where calendar.calendar_date = {{ local_date('p_at') }}
     )
     select cases.case_id, cases.agency_code, cases.procedure_code, cases.procedure_name, cases.officer_id,
@@ -51,7 +51,7 @@ returns table (
            settings.hours as window_working_hours,
            p_at as as_of,
            cases.built_as_of
-    from marts.due_soon_open_cases as cases
+    from marts.fct_due_soon_open_cases as cases
     inner join now_positions
         on now_positions.calendar_key = cases.calendar_key
     cross join settings

@@ -1,4 +1,4 @@
-"""Marts: the early warning's open cases (due_soon_open_cases) against fct_cases, cross-layer.
+"""Marts: the early warning's open cases (fct_due_soon_open_cases) against fct_cases, cross-layer.
 
 Every open case whose clock runs (not waiting for the applicant) must be in the due-soon table,
 or be provably not due within the warning window at the build's as-of: its deadline's working day
@@ -15,7 +15,7 @@ from expectations.checks import CRITICAL, lit, no_rows
 from expectations.suites import BuildContext, SuiteSpec
 from ingestion.settings import PROJECT_ROOT
 
-TABLE, CALENDAR = "due_soon_open_cases", "due_soon_calendar"
+TABLE, CALENDAR = "fct_due_soon_open_cases", "dim_working_calendar"
 WINDOW_CSV = PROJECT_ROOT / "kpi_models" / "due_soon_window.csv"
 
 
@@ -66,7 +66,7 @@ def build(ctx: BuildContext, fct_name: str = "fct_cases") -> list[SuiteSpec]:
         return []
     check = no_rows(
         "due_soon_open_cases_accounts_for_every_open_case", CRITICAL,
-        "Every open case not waiting for the applicant is in due_soon_open_cases or provably not due within "
+        "Every open case not waiting for the applicant is in fct_due_soon_open_cases or provably not due within "
         "the widest warning window at the build's as-of; the table holds only such cases, with fct_cases' "
         "effective deadline.",
         missing_from_due_soon(fct, table, calendar, widest_window_hours(), ctx.interval.sql_end(), ctx.config.timezone))

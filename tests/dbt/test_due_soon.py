@@ -101,18 +101,18 @@ def test_bi_view_reads_marts_only(published):
 
 
 def test_gate_check_every_open_case_is_accounted_for(published, dbt_target):
-    check = missing_from_due_soon(f"{BUILD_SCHEMA}.fct_cases", f"{BUILD_SCHEMA}.due_soon_open_cases",
-                                  f"{BUILD_SCHEMA}.due_soon_calendar", 8, f"timestamptz '{AS_OF}'")
+    check = missing_from_due_soon(f"{BUILD_SCHEMA}.fct_cases", f"{BUILD_SCHEMA}.fct_due_soon_open_cases",
+                                  f"{BUILD_SCHEMA}.dim_working_calendar", 8, f"timestamptz '{AS_OF}'")
     assert rows(published, check, role="gate") == []
     with db.connect("transform", published) as conn:
-        conn.execute(f"delete from {BUILD_SCHEMA}.due_soon_open_cases where case_id in ('W1', 'B1')")
+        conn.execute(f"delete from {BUILD_SCHEMA}.fct_due_soon_open_cases where case_id in ('W1', 'B1')")
         conn.commit()
     try:
         # W1 is due within 8 working hours of the build (Fri 12:00 -> Mon 09:00 = 300 min): missing;
         # B1 is provably not due within the window: not reported
         assert rows(published, check, role="gate") == [("W1", "SKHDT", vn("2026-08-17 09:00"), "missing")]
     finally:
-        run_dbt(published, "build", "--select", "due_soon_open_cases", target_path=dbt_target, as_of=AS_OF)
+        run_dbt(published, "build", "--select", "fct_due_soon_open_cases", target_path=dbt_target, as_of=AS_OF)
 
 
 def test_intraday_refresh(published):
