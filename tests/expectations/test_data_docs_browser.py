@@ -25,7 +25,7 @@ from tests.expectations.data import GATE_DAY
 
 CHROMIUM = Path("/usr/bin/chromium")
 SUITES = {"raw.case_events", "staging.stg_case_events", "staging.case_lifecycle", "marts.fct_cases",
-          "marts.kpi_officer_monthly", "marts.kpi_officer_daily", "marts.kpi_agency_monthly"}
+          "marts.kpi_officer_monthly", "marts.kpi_officer_daily", "marts.kpi_agency_monthly", "marts.fct_due_soon_open_cases"}
 
 
 class _Refs(HTMLParser):
@@ -180,7 +180,7 @@ def test_a_single_layer_run_keeps_the_pages_of_the_other_layers(good_db, gate_co
     links = suite_pages | result_pages
     assert {Path(h).relative_to("expectations").with_suffix("").as_posix().replace("/", ".")
             for h in suite_pages} == SUITES
-    assert len(result_pages) == 7 + 4 + 1       # all layers, then marts, then raw
+    assert len(result_pages) == 8 + 5 + 1       # all layers, then marts, then raw
     assert sorted(h for h in links if not (site / unquote(h)).is_file()) == []
 
 
