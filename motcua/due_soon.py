@@ -65,7 +65,10 @@ insert into marts.fct_due_soon_open_cases
       (case_id, agency_code, procedure_code, procedure_name, officer_id, received_at, effective_due_at,
        calendar_key, due_position, built_as_of)
 select receipt.case_id, receipt.agency_code, receipt.procedure_code, receipt.procedure_name,
-       receipt.officer_id, receipt.occurred_at, receipt.due_at, keyed.calendar_key,
+       coalesce((select a.to_officer_id from due_soon_recent as a
+                  where a.case_id = receipt.case_id and a.event_type = 'case.assigned' and a.to_officer_id is not null
+                  order by a.occurred_at desc limit 1), receipt.officer_id),
+       receipt.occurred_at, receipt.due_at, keyed.calendar_key,
        marts.due_soon_working_position(keyed.calendar_key, receipt.due_at), %(at)s
   from (select distinct on (case_id) * from due_soon_recent
          where event_type = 'case.received' and due_at is not null

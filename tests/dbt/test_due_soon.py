@@ -116,17 +116,20 @@ def test_gate_check_every_open_case_is_accounted_for(published, dbt_target):
 
 
 def test_intraday_refresh(published):
-    # after the build: W1 completed at 13:00, N1 received at 14:00 due 16:30 and reassigned to X9
+    # after the build: W1 completed at 13:00; N1 received at 14:00 due 16:30, assigned to X9; N2 received
+    # and returned (waiting); H1 reassigned to X7
     insert_events(published, [
         completed("W1", vn("2026-08-14 13:00"), officer="X1"),
         received("N1", vn("2026-08-14 14:00"), vn("2026-08-14 16:30"), officer="R1", days=0.5),
         assigned("N1", vn("2026-08-14 14:10"), "X9", officer="R1"),
         received("N2", vn("2026-08-14 14:00"), vn("2026-08-14 16:30"), officer="R1", days=0.5),
         returned("N2", vn("2026-08-14 14:30"), officer="R1"),
+        assigned("H1", vn("2026-08-14 14:20"), "X7", officer="R1"),
     ])
     at = vn("2026-08-14 16:00")
     with db.connect("transform", published) as conn:
         assert due_soon.refresh(conn, at) == {"removed": 1, "added": 1, "reassigned": 1}
         assert due_soon.refresh(conn, at) == {"removed": 0, "added": 0, "reassigned": 0}   # idempotent
+        assert conn.execute("select officer_id from marts.fct_due_soon_open_cases where case_id = 'H1'").fetchone() == ("X7",)
     assert due_soon_at(published, at) == {"N1": (Decimal("30.00"), False, "X9"),
                                           "O1": (Decimal("-540.00"), True, "R2")}
