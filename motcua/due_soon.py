@@ -103,6 +103,8 @@ def refresh(conn: psycopg.Connection, at: datetime) -> dict[str, int]:
             since = at - timedelta(days=1)
         params = {"since": since - LOOKBACK, "at": at, "lookback": LOOKBACK}
         conn.execute(_RECENT, params)
+        conn.execute("create index on due_soon_recent (case_id, event_type)")
+        conn.execute("analyze due_soon_recent")
         removed = conn.execute(_REMOVE, params).rowcount
         added = conn.execute(_ADD, params).rowcount
         reassigned = conn.execute(_REASSIGN, params).rowcount
