@@ -88,9 +88,16 @@ class PublishConfig:
         return self.build_schema == PUBLISHED_SCHEMA
 
 
+# The early warning's open cases and the calendar's working-minute index, which
+# marts.open_cases_due_soon reads (dbt_project/macros/due_soon.sql).
+DUE_SOON_TABLES = ("fct_due_soon_open_cases", "dim_working_calendar")
+
+
 def is_extra_published_table(name: str) -> bool:
-    """Tables published besides the contract ones: any scorecard the dbt project adds, the evaluation."""
-    return ("scorecard" in name and not name.endswith(("__dbt_tmp", "__dbt_backup"))) or name in EVALUATION_TABLES
+    """Tables published besides the contract ones: any scorecard the dbt project adds, the
+    evaluation and the early warning's tables."""
+    return (("scorecard" in name and not name.endswith(("__dbt_tmp", "__dbt_backup")))
+            or name in EVALUATION_TABLES or name in DUE_SOON_TABLES)
 
 
 def manifest_grains(path: Path | None) -> dict[str, tuple[str, ...]]:

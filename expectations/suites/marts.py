@@ -274,4 +274,6 @@ def _first_of_month(relation: str, cat: Catalog) -> list:
 
 
 def build(ctx: BuildContext) -> list[SuiteSpec]:
-    return [_fct(ctx), _officer_monthly(ctx), _officer_daily(ctx), _agency_monthly(ctx)]
+    from expectations.suites import due_soon
+
+    return [_fct(ctx), _officer_monthly(ctx), _officer_daily(ctx), _agency_monthly(ctx), *due_soon.build(ctx)]

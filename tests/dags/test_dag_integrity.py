@@ -74,7 +74,7 @@ def probe(tmp_path_factory) -> dict:
 
 def test_the_dag_imports_without_errors(probe):
     assert probe["import_errors"] == {}
-    assert probe["dag_ids"] == ["kpi_nightly"]
+    assert probe["dag_ids"] == ["due_soon_alerts", "kpi_nightly"]
 
 
 def test_parsing_opens_no_database_or_network_connection(probe):

@@ -31,6 +31,7 @@ DOCUMENTED = {
     ("kpi_officer_monthly", "kpi_officer_monthly_measures"): "targets and met flags applied at read time",
     ("kpi_agency_monthly", "kpi_agency_monthly_measures"): "targets and met flags applied at read time",
     ("scorecard_officer_monthly", "kpi_officer_monthly"): "the scorecard scores the monthly KPIs",
+    ("fct_due_soon_open_cases", "fct_cases"): "the open cases whose clock runs, every night, from the whole fact",
     ("kpi_officer_daily", "kpi_case_membership"): "every KPI row aggregates the per-case membership",
     ("kpi_officer_monthly_measures", "kpi_case_membership"): "every KPI row aggregates the per-case membership",
     ("kpi_agency_monthly_measures", "kpi_case_membership"): "every KPI row aggregates the per-case membership",
