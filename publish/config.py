@@ -71,8 +71,15 @@ class PublishConfig:
         return self.build_schema == PUBLISHED_SCHEMA
 
 
+# The fairness marts (gaming flags per case, the officer-month comparison): published whenever
+# the build has them, so BI reads them beside the KPIs.
+FAIRNESS_TABLES = ("fct_case_flags", "fairness_officer_monthly")
+
+
 def is_extra_published_table(name: str) -> bool:
-    """Tables published besides the contract ones: any scorecard the dbt project adds."""
+    """Tables published besides the contract ones: any scorecard the dbt project adds, the fairness marts."""
+    if name in FAIRNESS_TABLES:
+        return True
     return "scorecard" in name and not name.endswith(("__dbt_tmp", "__dbt_backup"))
 
 

@@ -26,6 +26,8 @@ $PY -m ingestion.cli reconcile
 
 step "4/4 published KPIs (read as the BI role)"
 $PY scripts/kpi_summary.py
+echo
+$PY scripts/fairness_summary.py
 
 STATE="${MOTCUA_STATE_DIR:-.local}"
 cat <<MSG

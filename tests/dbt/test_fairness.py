@@ -12,13 +12,17 @@ Intervals (agency SNV): W receives and completes 10 cases, 9 on time, 1 returned
 """
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 
 from ingestion import db
-from tests.dbt.dbt_runner import BUILD_SCHEMA, run_dbt
+from ingestion.settings import PROJECT_ROOT
+from publish import PublishConfig, PublishRequest, publish
+from tests.dbt.dbt_runner import BUILD_SCHEMA, dbt_env, run_dbt
 from tests.dbt.events import (
     assigned, completed, extended, insert_events, received, resubmitted, returned, vn, withdrawn,
 )
@@ -207,3 +211,24 @@ def test_converted_throughput_reads_the_complexity_weights(built, dbt_target):
     got = officer_month(built, march, "STP")
     assert got == {"O": (22, D("12.0000"), D("0.5455")), "P": (22, D("8.0000"), D("0.3636")),
                    "Q": (22, D("4.0000"), D("0.1818")), "RS": (22, D("0.0000"), D("0.0000"))}
+
+
+def test_published_for_bi_and_the_demo_summary(built):
+    # the publish path copies both fairness marts into marts (BI's schema)
+    as_of = datetime.fromisoformat(AS_OF)
+    result = publish(PublishRequest(run_id="fairness", local_date=as_of.date() - timedelta(days=1),
+                                    interval_start=as_of - timedelta(days=1), interval_end=as_of),
+                     dbname=built, config=PublishConfig(build_schema=BUILD_SCHEMA), require_gate=False)
+    assert {"fct_case_flags", "fairness_officer_monthly"} <= set(result.tables)
+    with db.connect("bi", built) as conn:
+        # F1-F10, 16 STP cases, 10 SNV cases
+        assert conn.execute("select count(*) from marts.fct_case_flags").fetchone()[0] == 10 + 16 + 10
+    proc = subprocess.run([sys.executable, "scripts/fairness_summary.py", "--dbname", built, "--month", "2026-03"],
+                          capture_output=True, text=True, env=dbt_env(built), cwd=str(PROJECT_ROOT), timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.splitlines()
+    # officers with a checked return in March: A 1/2, B 1/3, W 0/1, all below min_cases 5 ("small
+    # sample"); by rate: A 50.0%, B 33.3%, W 0.0%; SKHDT's median 41.7%, SNV's 0.0%
+    assert [line.split()[:3] for line in out[1:]] == [["A", "SKHDT", "50.0%"], ["B", "SKHDT", "33.3%"],
+                                                      ["W", "SNV", "0.0%"]], proc.stdout
+    assert out[1].split()[-4:] == ["median", "41.7%", "small", "sample"], proc.stdout

@@ -16,7 +16,8 @@ from tests.dbt.events import VN, insert_events, received, vn
 from tests.dbt.simulated import simulate
 
 TABLES = (f"{BUILD_SCHEMA}.fct_cases", f"{BUILD_SCHEMA}.kpi_officer_daily", f"{BUILD_SCHEMA}.kpi_officer_monthly",
-          f"{BUILD_SCHEMA}.kpi_agency_monthly", f"{BUILD_SCHEMA}.kpi_case_membership")
+          f"{BUILD_SCHEMA}.kpi_agency_monthly", f"{BUILD_SCHEMA}.kpi_case_membership",
+          f"{BUILD_SCHEMA}.fct_case_flags", f"{BUILD_SCHEMA}.fairness_officer_monthly")
 # nights on which the pipeline runs (events arrived since the previous run are loaded first)
 # seeds and models only: the data tests run in the scenario test
 NIGHTLY = ("build", "--resource-type", "seed", "--resource-type", "model")

@@ -34,11 +34,13 @@ DOCUMENTED = {
     ("kpi_officer_daily", "kpi_case_membership"): "every KPI row aggregates the per-case membership",
     ("kpi_officer_monthly_measures", "kpi_case_membership"): "every KPI row aggregates the per-case membership",
     ("kpi_agency_monthly_measures", "kpi_case_membership"): "every KPI row aggregates the per-case membership",
+    ("fairness_officer_monthly", "fct_cases"): "group medians, per-procedure rates and ranks span every case of the month",
+    ("fairness_officer_monthly", "fct_case_flags"): "the flag rates count the per-case flags",
 }
 NAMES = {
     "staging": r"stg_[a-z0-9]+__[a-z0-9_]+",
     "intermediate": r"int_[a-z0-9_]+",
-    "marts": r"(fct|kpi|dim|scorecard)_[a-z0-9_]+",
+    "marts": r"(fct|kpi|dim|scorecard|fairness)_[a-z0-9_]+",
     "audit": r"[a-z][a-z0-9_]+",
 }
 README = DBT_PROJECT / "README.md"

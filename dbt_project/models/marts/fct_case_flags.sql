@@ -107,21 +107,21 @@ final as (
         {{ local_date('cases.received_at') }} as received_date,
 
         returns.is_flagged_near_deadline as return_near_deadline,
-        returns.share_left as return_share_left,
-        returns.working_minutes_past_deadline as return_working_minutes_past_deadline,
+        returns.share_left::numeric(7,4) as return_share_left,
+        returns.working_minutes_past_deadline::numeric(12,2) as return_working_minutes_past_deadline,
         returns.officer_id as return_officer_id,
         returns.agency_code as return_agency_code,
         returns.event_date as return_date,
 
         withdrawals.is_flagged_near_deadline as withdrawal_near_deadline,
-        withdrawals.share_left as withdrawal_share_left,
-        withdrawals.working_minutes_past_deadline as withdrawal_working_minutes_past_deadline,
+        withdrawals.share_left::numeric(7,4) as withdrawal_share_left,
+        withdrawals.working_minutes_past_deadline::numeric(12,2) as withdrawal_working_minutes_past_deadline,
         withdrawals.officer_id as withdrawal_officer_id,
         withdrawals.agency_code as withdrawal_agency_code,
         withdrawals.event_date as withdrawal_date,
 
         extensions.is_flagged_near_deadline as extension_after_deadline,
-        extensions.working_minutes_past_deadline as extension_working_minutes_past_deadline,
+        extensions.working_minutes_past_deadline::numeric(12,2) as extension_working_minutes_past_deadline,
         extensions.officer_id as extension_officer_id,
         extensions.agency_code as extension_agency_code,
         extensions.event_date as extension_date,
@@ -134,8 +134,8 @@ final as (
         repeated_returns.event_date as repeated_return_date,
 
         recordings.is_late_recorded as late_recorded,
-        recordings.recorded_after_hours as late_recorded_hours,
-        recordings.recorded_after_working_minutes as late_recorded_working_minutes,
+        recordings.recorded_after_hours::numeric(12,2) as late_recorded_hours,
+        recordings.recorded_after_working_minutes::numeric(12,2) as late_recorded_working_minutes,
         recordings.officer_id as late_recorded_officer_id,
         recordings.agency_code as late_recorded_agency_code,
         recordings.event_date as late_recorded_date
@@ -152,5 +152,5 @@ select
     final.*,
     (coalesce(return_near_deadline, false)::int + coalesce(withdrawal_near_deadline, false)::int
      + coalesce(extension_after_deadline, false)::int + coalesce(repeated_return, false)::int
-     + coalesce(late_recorded, false)::int) as flag_count
+     + coalesce(late_recorded, false)::int)::int as flag_count
 from final
