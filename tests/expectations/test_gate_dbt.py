@@ -33,7 +33,7 @@ def test_gate_passes_on_the_real_dbt_build(pg_db, gate_config, tmp_path):
     # a share and an interval out of their domains block the marts gate
     with db.connect("transform", pg_db) as conn:
         conn.execute(f"update {BUILD_SCHEMA}.fct_case_flags set return_share_left = 1.5"
-                     " where case_id = (select min(case_id) from {BUILD_SCHEMA}.fct_case_flags)")
+                     f" where case_id = (select min(case_id) from {BUILD_SCHEMA}.fct_case_flags)")
         conn.execute(f"update {BUILD_SCHEMA}.fairness_officer_monthly set on_time_rate_upper = on_time_rate - 0.01"
                      " where on_time_rate > 0.01")
     blocked = run_gate("marts", GATE_DAY, dbname=pg_db, config=gate_config)

@@ -1,3 +1,6 @@
+{#- A table (scoped like int_case_events_scoped: every case on a full build, the affected ones on an
+    incremental run): fct_case_flags reads it five times. -#}
+{{ config(materialized='table', post_hook=['analyze {{ this }}']) }}
 {#- One row per event of a received case (this run's scope) with what the gaming flags measure
     (docs/domain/fairness-and-early-warning.md); fct_case_flags keeps one row per case.
 
