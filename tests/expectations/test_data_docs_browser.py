@@ -25,7 +25,8 @@ from tests.expectations.data import GATE_DAY
 
 CHROMIUM = Path("/usr/bin/chromium")
 SUITES = {"raw.case_events", "staging.stg_case_events", "staging.case_lifecycle", "marts.fct_cases",
-          "marts.kpi_officer_monthly", "marts.kpi_officer_daily", "marts.kpi_agency_monthly"}
+          "marts.kpi_officer_monthly", "marts.kpi_officer_daily", "marts.kpi_agency_monthly",
+          "marts.fct_case_flags", "marts.fairness_officer_monthly"}
 
 
 class _Refs(HTMLParser):
