@@ -22,7 +22,8 @@ def test_good_data_passes_every_layer_and_is_recorded(good_db, gate_config):
     assert result.warnings == []
     assert {o.suite for o in result.outcomes} == {
         "raw.case_events", "staging.stg_case_events", "staging.case_lifecycle", "marts.fct_cases",
-        "marts.kpi_officer_monthly", "marts.kpi_officer_daily", "marts.kpi_agency_monthly"}
+        "marts.kpi_officer_monthly", "marts.kpi_officer_daily", "marts.kpi_agency_monthly",
+        "marts.fct_case_flags", "marts.fairness_officer_monthly"}
     # Every expectation really ran (an SQL error would show as a failure with details.error).
     assert all(o.success for o in result.outcomes)
     assert all(o.severity in ("critical", "warning") for o in result.outcomes)
