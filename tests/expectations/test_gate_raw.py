@@ -38,7 +38,7 @@ def test_good_data_passes_every_layer_and_is_recorded(good_db, gate_config):
     index = gate_config.data_docs_dir / "index.html"
     assert index.exists()
     pages = {o.docs_url for o in result.outcomes}
-    assert len(pages) == 7
+    assert len(pages) == 9
     assert all(Path(url.removeprefix("file://")).exists() for url in pages)
 
 
