@@ -91,13 +91,16 @@ class PublishConfig:
 # The early warning's open cases and the calendar's working-minute index, which
 # marts.open_cases_due_soon reads (dbt_project/macros/due_soon.sql).
 DUE_SOON_TABLES = ("fct_due_soon_open_cases", "dim_working_calendar")
+# The fairness marts (gaming flags per case, the officer-month comparison): published whenever
+# the build has them, so BI reads them beside the KPIs.
+FAIRNESS_TABLES = ("fct_case_flags", "fairness_officer_monthly")
 
 
 def is_extra_published_table(name: str) -> bool:
     """Tables published besides the contract ones: any scorecard the dbt project adds, the
-    evaluation and the early warning's tables."""
+    evaluation, the fairness marts and the early warning's tables."""
     return (("scorecard" in name and not name.endswith(("__dbt_tmp", "__dbt_backup")))
-            or name in EVALUATION_TABLES or name in DUE_SOON_TABLES)
+            or name in EVALUATION_TABLES or name in FAIRNESS_TABLES or name in DUE_SOON_TABLES)
 
 
 def manifest_grains(path: Path | None) -> dict[str, tuple[str, ...]]:

@@ -21,7 +21,8 @@ from publish.config import AUDIT_TABLES
 QUEUE = "publish_queue"
 MEMBERSHIP = "kpi_case_membership"
 CASES = "publish_cases"                    # pg_temp: the queued cases of this publication
-BY_CASE = ("fct_cases", MEMBERSHIP)        # tables whose rows belong to one case
+# tables whose rows belong to one case (fct_case_flags: recomputed with its case, like fct_cases)
+BY_CASE = ("fct_cases", MEMBERSHIP, "fct_case_flags")
 MEMBERSHIP_KEY_COLUMNS = ("officer_id", "agency_code", "activity_date", "month")
 
 

@@ -26,6 +26,8 @@ $PY -m motcua reconcile --all
 
 step "4/4 published KPIs (read as the BI role)"
 $PY scripts/kpi_summary.py
+echo
+$PY scripts/fairness_summary.py
 
 step "evaluation (Decree 335): each agency's bands for the last complete month and quarter, one officer's statement"
 $PY -m motcua.statement.summary --as-of "$NIGHT"

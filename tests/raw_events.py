@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import psycopg
@@ -25,8 +25,10 @@ def insert_raw_events(
     topic: str = "test",
     partition: int = 0,
     ingested_at: datetime | None = None,
+    kafka_timestamps: Sequence[datetime | None] | None = None,
 ) -> int:
-    """Insert events (contract dicts) with consecutive offsets after the topic's last one."""
+    """Insert events (contract dicts) with consecutive offsets after the topic's last one;
+    kafka_timestamps: each record's Kafka timestamp (default: none, as a producer that set none)."""
     start = conn.execute(
         "select coalesce(max(kafka_offset) + 1, 0) from raw.case_events where kafka_topic = %s and kafka_partition = %s",
         (topic, partition),
@@ -34,7 +36,9 @@ def insert_raw_events(
     rows = []
     for i, event in enumerate(events):
         value = json.dumps(event, ensure_ascii=False)
-        rows.append((value, hashlib.sha256(value.encode()).digest(), topic, partition, start + i, None, ingested_at))
+        stamp = kafka_timestamps[i] if kafka_timestamps else None
+        stamp_ms = round(stamp.timestamp() * 1000) if stamp else None
+        rows.append((value, hashlib.sha256(value.encode()).digest(), topic, partition, start + i, stamp_ms, ingested_at))
     with conn.cursor() as cur:
         cur.executemany(INSERT, rows)
     return len(rows)

@@ -18,7 +18,7 @@ import great_expectations as gx
 
 from expectations.catalog import Catalog
 from expectations.checks import BATCH, CRITICAL, WARNING, expect, ident, no_rows
-from expectations.suites import BuildContext, SuiteSpec
+from expectations.suites import BuildContext, SuiteSpec, fairness
 from expectations.suites import marts_sql as q
 from expectations.suites.staging import REJECTED_RELATION
 from motcua import kpi_registry
@@ -276,4 +276,5 @@ def _first_of_month(relation: str, cat: Catalog) -> list:
 def build(ctx: BuildContext) -> list[SuiteSpec]:
     from expectations.suites import due_soon
 
-    return [_fct(ctx), _officer_monthly(ctx), _officer_daily(ctx), _agency_monthly(ctx), *due_soon.build(ctx)]
+    return [_fct(ctx), _officer_monthly(ctx), _officer_daily(ctx), _agency_monthly(ctx), *fairness.build(ctx),
+            *due_soon.build(ctx)]

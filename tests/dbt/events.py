@@ -35,6 +35,7 @@ class Event:
     data: dict = field(default_factory=dict)
     event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     ingested_at: datetime | None = None  # default: now() in the database
+    kafka_timestamp: datetime | None = None  # the record's Kafka timestamp (default: none)
 
     def payload(self) -> dict:
         body = {
@@ -104,7 +105,8 @@ def insert_events(dbname: str, events: list[Event], *, ingested_at: datetime | N
         for ev in events + [None]:  # consecutive events with the same ingested_at go together
             if batch and (ev is None or ev.ingested_at != batch[0].ingested_at):
                 insert_raw_events(conn, [e.payload() for e in batch], topic=TOPIC,
-                                  ingested_at=batch[0].ingested_at or ingested_at)
+                                  ingested_at=batch[0].ingested_at or ingested_at,
+                                  kafka_timestamps=[e.kafka_timestamp for e in batch])
                 batch = []
             if ev is not None:
                 batch.append(ev)

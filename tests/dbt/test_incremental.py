@@ -16,7 +16,8 @@ from tests.dbt.events import VN, insert_events, received, vn
 from tests.dbt.simulated import simulate
 
 TABLES = (f"{BUILD_SCHEMA}.fct_cases", f"{BUILD_SCHEMA}.kpi_officer_daily", f"{BUILD_SCHEMA}.kpi_officer_monthly",
-          f"{BUILD_SCHEMA}.kpi_agency_monthly", f"{BUILD_SCHEMA}.kpi_case_membership")
+          f"{BUILD_SCHEMA}.kpi_agency_monthly", f"{BUILD_SCHEMA}.kpi_case_membership",
+          f"{BUILD_SCHEMA}.fct_case_flags", f"{BUILD_SCHEMA}.fairness_officer_monthly")
 # nights on which the pipeline runs (events arrived since the previous run are loaded first)
 # seeds and models only: the data tests run in the scenario test
 NIGHTLY = ("build", "--resource-type", "seed", "--resource-type", "model")
@@ -62,6 +63,7 @@ def test_incremental_equals_full_refresh(module_db, dbt_target):
         batch = [a for a in arrivals if previous < a.day <= night]
         for a in batch:  # loaded during that arrival day's evening, long before the run
             a.event.ingested_at = datetime(a.day.year, a.day.month, a.day.day, 20, 0, tzinfo=VN)
+            a.event.kafka_timestamp = a.event.ingested_at   # late arrivals are late_recorded
         insert_events(module_db, [a.event for a in batch])
         loaded += len(batch)
         run_dbt(module_db, *NIGHTLY, target_path=dbt_target, as_of=night_instant(night).isoformat())
@@ -86,6 +88,10 @@ def test_incremental_equals_full_refresh(module_db, dbt_target):
     # the stream has what makes incremental hard: late events, open cases, early arrivals
     assert scalar(module_db, f"select count(*) from {BUILD_SCHEMA}.fct_cases where status = 'open'") > 0
     assert scalar(module_db, f"select count(*) from {BUILD_SCHEMA}.fct_cases where return_count >= 2") > 0
+    # and each gaming flag both raised and not (late arrivals are late_recorded)
+    for flag in ("return_near_deadline", "withdrawal_near_deadline", "extension_after_deadline", "repeated_return",
+                 "late_recorded"):
+        assert scalar(module_db, f"select count(distinct {flag}) from {BUILD_SCHEMA}.fct_case_flags") == 2, flag
 
     with db.connect("transform", module_db, autocommit=True) as conn:
         conn.execute("create schema incremental_copy")

@@ -43,11 +43,13 @@ DOCUMENTED = {
     ("eval_officer_period", "eval_officer_kpi_period"): "task points are the sum of the scored KPI points",
     ("eval_group_period", "eval_officer_period"): "the group's band counts and quota arithmetic",
     ("eval_case_membership", "kpi_case_membership"): "the evaluated KPIs' cases are the KPI membership's rows",
+    ("fairness_officer_monthly", "fct_cases"): "group medians, per-procedure rates and ranks span every case of the month",
+    ("fairness_officer_monthly", "fct_case_flags"): "the flag rates count the per-case flags",
 }
 NAMES = {
     "staging": r"stg_[a-z0-9]+__[a-z0-9_]+",
     "intermediate": r"int_[a-z0-9_]+",
-    "marts": r"(fct|kpi|dim|scorecard|eval)_[a-z0-9_]+",
+    "marts": r"(fct|kpi|dim|scorecard|eval|fairness)_[a-z0-9_]+",
     "audit": r"[a-z][a-z0-9_]+",
 }
 README = DBT_PROJECT / "README.md"

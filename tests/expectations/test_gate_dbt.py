@@ -3,7 +3,8 @@ history must pass dbt's tests and every layer of the gate, so the suites match t
 from __future__ import annotations
 
 from expectations import run_gate
-from tests.dbt.dbt_runner import run_dbt
+from ingestion import db
+from tests.dbt.dbt_runner import BUILD_SCHEMA, run_dbt
 from tests.expectations import data
 from tests.expectations.data import GATE_DAY
 
@@ -24,3 +25,18 @@ def test_gate_passes_on_the_real_dbt_build(pg_db, gate_config, tmp_path):
     assert "kpi_officer_daily_sums_to_monthly" in names
     assert "kpi_agency_monthly_timeliness_adds_up" in names
     assert "kpi_officer_monthly_complaint_rate_is_cases_completed_with_complaint_over_cases_completed" in names
+    # the fairness marts' domains: shares, rates, bounds in [0, 1] and lower <= rate <= upper
+    assert {"fct_case_flags_fractions_in_0_1", "fct_case_flags_minutes_past_not_negative",
+            "fairness_officer_monthly_fractions_in_0_1", "fairness_officer_monthly_rate_within_its_interval",
+            "fairness_officer_monthly_flag_counts_within_checked"} <= names
+
+    # a share and an interval out of their domains block the marts gate
+    with db.connect("transform", pg_db) as conn:
+        conn.execute(f"update {BUILD_SCHEMA}.fct_case_flags set return_share_left = 1.5"
+                     f" where case_id = (select min(case_id) from {BUILD_SCHEMA}.fct_case_flags)")
+        conn.execute(f"update {BUILD_SCHEMA}.fairness_officer_monthly set on_time_rate_upper = on_time_rate - 0.01"
+                     " where on_time_rate > 0.01")
+    blocked = run_gate("marts", GATE_DAY, dbname=pg_db, config=gate_config)
+    failed = {o.expectation for o in blocked.outcomes if not o.success}
+    assert not blocked.passed
+    assert failed == {"fct_case_flags_fractions_in_0_1", "fairness_officer_monthly_rate_within_its_interval"}

@@ -27,6 +27,7 @@ select
     due_at,
     new_due_at,
     ingested_at,
+    kafka_timestamp,
     kafka_topic,
     kafka_partition,
     kafka_offset

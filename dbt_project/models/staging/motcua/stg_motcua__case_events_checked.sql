@@ -74,6 +74,8 @@ renamed as (
         (deduplicated.payload -> 'data' ->> 'due_at')::timestamptz as due_at,
         (deduplicated.payload -> 'data' ->> 'new_due_at')::timestamptz as new_due_at,
         deduplicated.ingested_at,
+        -- when Kafka recorded it (producer or broker clock): late_recorded compares it with occurred_at
+        deduplicated.kafka_timestamp,
 
         -- lineage
         deduplicated.kafka_topic,
