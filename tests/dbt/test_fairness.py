@@ -154,9 +154,9 @@ def test_flag_rates_beside_the_group_median(built):
     # median (0.5 + 0.33333) / 2 = 0.416667 -> 0.4167; A 0.5 - 0.416667 = 0.0833, B -0.0833.
     # repeated_return: A (F1, F2 first returns) 0/2; B (F3, F10 first, F7 second) 1/3;
     # median 0.166667 -> 0.1667. R issued no return: NULL rate, no median difference.
-    assert got["A"] == ("all", 1, 2, D("0.5000"), D("0.4167"), D("0.0833"), D("0.0000"), D("0.1667"), D("-0.1667"))
-    assert got["B"] == ("all", 1, 3, D("0.3333"), D("0.4167"), D("-0.0833"), D("0.3333"), D("0.1667"), D("0.1667"))
-    assert got["R"] == ("all", 0, 0, None, D("0.4167"), None, None, D("0.1667"), None)
+    assert got["A"] == ("unknown", 1, 2, D("0.5000"), D("0.4167"), D("0.0833"), D("0.0000"), D("0.1667"), D("-0.1667"))
+    assert got["B"] == ("unknown", 1, 3, D("0.3333"), D("0.4167"), D("-0.0833"), D("0.3333"), D("0.1667"), D("0.1667"))
+    assert got["R"] == ("unknown", 0, 0, None, D("0.4167"), None, None, D("0.1667"), None)
     others = officer_month(built, """withdrawal_near_deadline_count, withdrawal_near_deadline_rate,
         extension_after_deadline_count, extension_after_deadline_checked, extension_after_deadline_rate,
         late_recorded_count, late_recorded_checked, late_recorded_rate""", "SKHDT")

@@ -13,8 +13,8 @@
     - Wilson 95% intervals of the on-time rate and of the first-pass return rate (receiving
       officer, receipt agency, receipt month, like the KPI), with a small-sample mark below
       min_cases.
-    The group is the agency × position group. Position group: 'all' until the officers' positions
-    are captured (the staff topic); the CTE officer_groups is the one place to switch to them.
+    The group is the agency × position group: the position held on the month's last day (staff
+    topic, int_officer_period_positions), 'unknown' for activity without a known position.
     Rebuilt whole each run from the incremental per-case facts: a group's median, an agency's
     per-procedure on-time rate and the percentile ranks move with every officer of the group, so
     no row can be recomputed alone. The thresholds (min_cases, z) in force on the month's first
@@ -165,10 +165,15 @@ keys as (
 
 officer_groups as (
 
-    -- the position group of each officer-month: 'all' (every officer of the agency) until the
-    -- staff topic gives positions; then join int_officer_positions here on officer_id and month
-    select officer_id, agency_code, month, 'all'::text as position_group
+    -- the position group of each officer-month: the position the evaluation uses for the month
+    -- (held on its last day, from the staff topic); activity without a known position: 'unknown'
+    select keys.officer_id, keys.agency_code, keys.month,
+           coalesce(positions.position_group, 'unknown') as position_group
     from keys
+    left join {{ ref('int_officer_period_positions') }} as positions
+        on positions.officer_id = keys.officer_id
+        and positions.period_type = 'month'
+        and positions.period_start = keys.month
 
 ),
 
