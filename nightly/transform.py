@@ -46,8 +46,10 @@ def ensure_staging(as_of: str, target: Path | None = None) -> bool:
     log.info("staging views missing (first run on this database): building them with dbt first")
     target = target or dbt_target_path()
     target.mkdir(parents=True, exist_ok=True)
-    rc, out = run_child(dbt_command("run", "--select", "path:models/staging", target=target), extra_env=as_of_env(as_of),
-                        cwd=DBT_PROJECT, timeout=1800)
+    # with their parents: some staging views read a seed (the staff assessments, the criteria catalogue)
+    rc, out = run_child(dbt_command("build", "--select", "+path:models/staging", "--resource-type", "seed",
+                                    "--resource-type", "model", target=target),
+                        extra_env=as_of_env(as_of), cwd=DBT_PROJECT, timeout=1800)
     if rc != 0:
         parsed = read_run_results(target)
         raise classify_dbt_failure(rc, out, parsed[1] if parsed else None)

@@ -6,11 +6,19 @@ umask 077  # secrets, logs and data this script creates are private to the accou
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export DO_NOT_TRACK=1 GX_ANALYTICS_ENABLED=false
-DAYS="${DEMO_DAYS:-45}"
-CASES="${DEMO_CASES_PER_DAY:-250}"
+CASES="${DEMO_CASES_PER_DAY:-150}"
 SEED="${DEMO_SEED:-42}"
 NIGHT="${DEMO_NIGHT:-$(date -u -d yesterday +%F)}"        # the data interval the DAG runs for
-START="${DEMO_START:-$(date -u -d "$NIGHT - $((DAYS - 1)) days" +%F)}"
+# From the first day of the last complete quarter (DEMO_DAYS: that many days up to NIGHT instead),
+# so the evaluation has a complete month and quarter to band.
+if [ -n "${DEMO_DAYS:-}" ]; then
+  START="${DEMO_START:-$(date -u -d "$NIGHT - $((DEMO_DAYS - 1)) days" +%F)}"
+else
+  month=$(date -u -d "$NIGHT" +%-m)
+  quarter_start="$(date -u -d "$NIGHT" +%Y)-$(printf %02d $(( (month - 1) / 3 * 3 + 1 )))-01"
+  START="${DEMO_START:-$(date -u -d "$quarter_start - 3 months" +%F)}"
+fi
+DAYS=$(( ($(date -u -d "$NIGHT" +%s) - $(date -u -d "$START" +%s)) / 86400 + 1 ))
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
