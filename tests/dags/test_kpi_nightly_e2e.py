@@ -43,8 +43,9 @@ def dbt_target(tmp_path_factory) -> Path:
 @pytest.fixture()
 def night_env(pg_db, make_topic, services, airflow_home, dbt_target, tmp_path):
     topic = make_topic(2)
+    staff_topic = make_topic(2)   # the night loads both topics, whether or not a test produces staff events
     env = airflow_env(
-        airflow_home, PGDATABASE=pg_db, KAFKA_TOPIC=topic, KAFKA_STAFF_TOPIC=f"{topic}.staff", KAFKA_BOOTSTRAP_SERVERS=services.bootstrap_servers,
+        airflow_home, PGDATABASE=pg_db, KAFKA_TOPIC=topic, KAFKA_STAFF_TOPIC=staff_topic, KAFKA_BOOTSTRAP_SERVERS=services.bootstrap_servers,
         KAFKA_CONSUMER_GROUP=f"test-nightly-{uuid.uuid4().hex[:8]}", MOTCUA_BUILD_SCHEMA=BUILD_SCHEMA,
         MOTCUA_DBT_TARGET_PATH=str(dbt_target), MOTCUA_GX_GX_STATE_DIR=str(tmp_path / "gx"),
         MOTCUA_GX_DATA_DOCS_DIR=str(tmp_path / "data_docs"), MOTCUA_DBT_DOCS_DIR=str(tmp_path / "dbt_docs"),

@@ -113,8 +113,11 @@ def test_data_docs_render_offline_in_a_browser(good_db, gate_config, tmp_path):
     assert raw.row_links == [] and raw.table_containers == 0      # nothing rendered without JS
     dom_html, console = _chromium_dom(index, tmp_path / "chromium")
     dom = _parse(dom_html)
-    assert {link for link in dom.row_links if link.startswith("validations/")} == expected_rows, dom_html[:2000]
-    assert len([link for link in dom.row_links if link.startswith("expectations/")]) == len(SUITES)
+    # bootstrap-table draws 10 rows a page: the first page drawn, every row listed in the index
+    drawn = {link for link in dom.row_links if link.startswith("validations/")}
+    assert drawn <= expected_rows and len(drawn) == min(10, len(expected_rows)), dom_html[:2000]
+    assert all(row in index.read_text(encoding="utf-8") for row in expected_rows)
+    assert len([link for link in dom.row_links if link.startswith("expectations/")]) == min(10, len(SUITES))
     assert dom.table_containers >= 1
     assert _console_errors(console) == []
 

@@ -176,6 +176,8 @@ def _create(conn: psycopg.Connection, schema: str, ddl: dict[str, str], readers:
     for reader in readers:
         conn.execute(sql.SQL("grant usage on schema {} to {}").format(sql.Identifier(schema), sql.Identifier(reader)))
     for table, columns in ddl.items():
+        # a real dbt build may have made the table already: the scenario's hand-written rows replace it
+        conn.execute(sql.SQL("drop table if exists {}.{} cascade").format(sql.Identifier(schema), sql.Identifier(table)))
         conn.execute(sql.SQL("create table {}.{} ({})").format(sql.Identifier(schema), sql.Identifier(table),
                                                                sql.SQL(columns)))
         for reader in readers:
