@@ -45,7 +45,7 @@ class Receiver:
                 self.end_headers()
 
             def log_message(self, *args) -> None:   # keep the test output quiet
-                pass
+                return None
 
         self.bodies = bodies
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
