@@ -12,6 +12,7 @@ import base64
 import json
 import subprocess
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,7 @@ class Browser:
         active.unlink(missing_ok=True)      # a previous browser's port
         self.width = width
         self.ws = None
+        self._stack = ExitStack()
         self._log = (profile / "chromium.log").open("wb")
         self.proc = subprocess.Popen(
             [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -79,7 +81,8 @@ class Browser:
         self._next = 0
         self.events: list[dict[str, Any]] = []
         try:
-            self.ws = connect(f"ws://127.0.0.1:{port}{path}", max_size=None, open_timeout=10)
+            self.ws = self._stack.enter_context(
+                connect(f"ws://127.0.0.1:{port}{path}", max_size=None, open_timeout=10))
             target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
             self.session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
             for domain in ("Network.enable", "Page.enable", "Runtime.enable"):
@@ -186,8 +189,7 @@ class Browser:
 
     def close(self) -> None:
         try:
-            if self.ws is not None:
-                self.ws.close()
+            self._stack.close()
         finally:
             if self.proc.poll() is None:
                 self.proc.terminate()
