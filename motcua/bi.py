@@ -317,6 +317,18 @@ def _pidfile() -> Path:
     return home() / "superset.pid"
 
 
+def _portfile() -> Path:
+    return home() / "superset.port"
+
+
+def running_port() -> int | None:
+    """The port the running server was started on (recorded beside its pid file)."""
+    try:
+        return int(_portfile().read_text().strip()) if _pid() is not None else None
+    except (FileNotFoundError, ValueError):
+        return None
+
+
 def _pid() -> int | None:
     try:
         pid = int(_pidfile().read_text().strip())
@@ -339,16 +351,26 @@ def _port_taken(for_port: int) -> bool:
         return s.connect_ex(("127.0.0.1", for_port)) == 0
 
 
+def check_port(for_port: int) -> None:
+    """Fail early when this state folder's server runs on another port, or another process holds it."""
+    if _pid() is not None:
+        current = running_port()
+        if current is not None and current != for_port:
+            raise PermanentError(f"Superset of this state folder already runs on {url(current)}",
+                                 hint=f"use that port (SUPERSET_PORT={current}) or stop it first: make bi-down")
+    elif _port_taken(for_port):
+        raise PermanentError(f"port {for_port} on 127.0.0.1 is taken by another process",
+                             hint="choose another: SUPERSET_PORT=8089 make bi")
+
+
 def start(env: dict[str, str], for_port: int) -> bool:
     """gunicorn in the background on 127.0.0.1 only; False when ours already runs there."""
+    check_port(for_port)
     if _pid() is not None:
         if healthy(for_port):
             return False
         raise PermanentError(f"Superset (pid {_pid()}) runs but does not answer on {url(for_port)}",
-                             hint="stop it with 'make bi-down' (it may listen on another SUPERSET_PORT)")
-    if _port_taken(for_port):
-        raise PermanentError(f"port {for_port} on 127.0.0.1 is taken by another process",
-                             hint="choose another: SUPERSET_PORT=8089 make bi")
+                             hint=f"stop it with 'make bi-down' and start again; see {home() / 'logs' / 'superset.log'}")
     logs = home() / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     # 2 cores shared with PostgreSQL, Kafka and Airflow: one worker process, threads for the
@@ -359,6 +381,7 @@ def start(env: dict[str, str], for_port: int) -> bool:
     with (logs / "superset.log").open("ab") as log:
         proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True, cwd=home())
+    _portfile().write_text(f"{for_port}\n")
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -384,6 +407,7 @@ def stop(timeout: float = 30) -> bool:
     if _pid() is not None:
         os.kill(pid, signal.SIGKILL)
     _pidfile().unlink(missing_ok=True)
+    _portfile().unlink(missing_ok=True)
     return True
 
 
@@ -392,6 +416,7 @@ def stop(timeout: float = 30) -> bool:
 
 
 def up(for_port: int) -> dict[str, int]:
+    check_port(for_port)
     sec = ensure_secrets()
     home().mkdir(parents=True, exist_ok=True)
     home().chmod(0o700)      # the metadata holds the encrypted warehouse password and the users
@@ -441,7 +466,8 @@ def main(argv: list[str] | None = None) -> int:
             if pid is None:
                 print("superset: stopped")
                 return 1
-            print(f"superset: running (pid {pid}) on {url()}" + ("" if healthy(port()) else " — not answering"))
+            where = running_port() or port()
+            print(f"superset: running (pid {pid}) on {url(where)}" + ("" if healthy(where) else " — not answering"))
         elif args.command == "bundle":
             print(build_bundle(args.out, kind="Dashboard"))
         return EXIT_OK
