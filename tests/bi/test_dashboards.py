@@ -19,7 +19,8 @@ Hand-computed figures (scenario: tests/dbt/eval_scenario.py + SXD in April, as o
 - bands, March (method v1): excellent A01, A02, B01 = 3; good A03-A12 (10) + B02-B12 (11) + R1, P1,
   P3 = 24; pass L1 = 1; fail P2 = 1.
 - due soon now: every open case not waiting is long overdue: TJ12-TJ16 (SNV) and XO1, XO2 (SXD);
-  XR1 waits for the applicant, XW1 was withdrawn, none listed.
+  XR1 waits for the applicant, XW1 was withdrawn, none listed. TJ12 (received 12 January 09:00)
+  is due the same day at 16:00, Vietnam time, which the list shows as such.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ import re
 import socket
 import subprocess
 import sys
+from datetime import datetime, timezone
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -206,6 +208,9 @@ def test_chart_data_api_returns_the_hand_computed_figures(superset, api):
     assert sorted((r["agency_code"], r["case_id"], r["status_label"]) for r in listed) == sorted(
         [("SNV", f"TJ{d}", "Quá hạn / Overdue") for d in range(12, 17)]
         + [("SXD", "XO1", "Quá hạn / Overdue"), ("SXD", "XO2", "Quá hạn / Overdue")])
+    # the deadline as Vietnamese wall time (Superset shows instants unconverted): TJ12 due 12 January 16:00 local
+    tj12 = next(r for r in listed if r["case_id"] == "TJ12")
+    assert tj12["effective_due_local"] == datetime(2026, 1, 12, 16, 0, tzinfo=timezone.utc).timestamp() * 1000
     per_agency = _by(due["Số hồ sơ sắp đến hạn, quá hạn theo cơ quan · Due soon and overdue per agency"]["data"],
                      "agency_code")
     assert {k[0]: (v["due_soon_cases"], v["overdue_cases"]) for k, v in per_agency.items()} == {"SNV": (0, 5), "SXD": (0, 2)}
