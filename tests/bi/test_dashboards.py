@@ -258,3 +258,38 @@ def test_each_dashboard_renders_every_chart_with_data_in_a_browser(superset, api
     assert all(p.stat().st_size > 20_000 for p in shots)          # a drawn page, not a blank one
     with capsys.disabled():
         print("\n" + "\n".join(f"screenshot: {p}" for p in shots))
+
+
+def test_a_chart_broken_in_the_ui_fails_the_page_check_and_make_bi_puts_it_back(superset, api, tmp_path):
+    """The page check above can fail: a chart edited in Superset to read a column that does not
+    exist shows its error, the page's request gets no rows; `motcua bi up` then restores the YAML's
+    chart (dashboards are code: an edit made only in the UI does not survive a provisioning)."""
+    base, slug = superset["url"], "motcua-due-soon"
+    title = "Số hồ sơ sắp đến hạn, quá hạn theo cơ quan · Due soon and overdue per agency"
+    charts = api.get(f"{base}/api/v1/dashboard/{slug}/charts", timeout=30).json()["result"]
+    chart_id = next(c["id"] for c in charts if c["slice_name"] == title)
+    params = json.loads(api.get(f"{base}/api/v1/chart/{chart_id}", timeout=30).json()["result"]["params"])
+    params["metrics"] = [{"expressionType": "SQL", "sqlExpression": "SUM(no_such_column)", "label": "broken"}]
+    token = api.get(f"{base}/api/v1/security/csrf_token/", timeout=30).json()["result"]
+    edited = api.put(f"{base}/api/v1/chart/{chart_id}", json={"params": json.dumps(params)},
+                     headers={"X-CSRFToken": token, "Referer": base}, timeout=30)
+    assert edited.status_code == 200, edited.text[:500]
+
+    browser = Browser(tmp_path / "chromium")
+    try:
+        browser.set_cookie(base, "session", _browser_login(base))
+        run = browser.open_dashboard(f"{base}/superset/dashboard/{slug}/", len(charts))
+        state = {h["title"]: h for h in json.loads(browser.evaluate(CHART_STATE_JS))}
+    finally:
+        browser.close()
+    assert [c.status for c in run.calls if c.slice_id == chart_id] == [400]
+    assert state[title]["errors"] == 1 and "no_such_column" in state[title]["text"]
+    others = [h for t, h in state.items() if t != title]
+    assert others and all(h["errors"] == 0 and h["rows"] for h in others)
+
+    again = _motcua_bi(superset["env"], "up", timeout=600)
+    assert again.returncode == 0, again.stderr
+    restored = api.get(f"{base}/api/v1/chart/{chart_id}/data/", timeout=60)
+    assert restored.status_code == 200 and restored.json()["result"][0]["rowcount"] == 2
+    assert json.loads(api.get(f"{base}/api/v1/chart/{chart_id}", timeout=30).json()["result"]["params"])["metrics"] == [
+        "due_soon_cases", "overdue_cases"]
