@@ -449,7 +449,7 @@ def build_parser() -> Parser:
     sub.add_parser("status", help="whether it runs, and where", formatter_class=HelpFormatter)
     b = sub.add_parser("bundle", help="write the zip for another Superset's Import dashboards page (password masked)",
                        formatter_class=HelpFormatter)
-    b.add_argument("--out", type=Path, default=Path("motcua_bi_dashboards.zip"), help="zip to write")
+    b.add_argument("--out", type=Path, default=None, help="zip to write (default <state>/motcua_bi_dashboards.zip)")
     return parser
 
 
@@ -469,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
             where = running_port() or port()
             print(f"superset: running (pid {pid}) on {url(where)}" + ("" if healthy(where) else " — not answering"))
         elif args.command == "bundle":
-            print(build_bundle(args.out, kind="Dashboard"))
+            print(build_bundle(args.out or state_dir() / "motcua_bi_dashboards.zip", kind="Dashboard"))
         return EXIT_OK
 
     return run_command("motcua bi", job)
