@@ -4,7 +4,7 @@ The marts compute every case's deadline, waits and timeliness in SQL (dbt_projec
 intermediate/cases/). This module recomputes the same facts from the verbatim payloads of
 raw.case_events with the working-time calendar of `workcal/` and its own clock, following the
 rule book (docs/domain/sla-clock.md) rather than the SQL: it never reads a derived column of
-the marts. `motcua audit trace --verify` compares the two per case; tests/publish/
+the marts. `motcua audit trace --verify` compares the two per case; tests/dbt/
 test_recompute_property.py requires them to agree on thousands of generated cases.
 
 Inputs besides the events are the configuration the rule book names: the dbt variables of

@@ -186,7 +186,10 @@ class WorkCalendar:
             for o in range(new_base, self._base):
                 prefix.append(prefix[-1] + (self._day_us if self.is_working_day(date.fromordinal(o)) else 0))
             shift = prefix.pop()
-            self._cum = prefix + [c + shift for c in self._cum]
+            # Earlier days get positions below the old first day's: positions already handed
+            # out stay valid (shifting them would break a difference taken across the extension).
+            first = self._cum[0]
+            self._cum = [p - shift + first for p in prefix] + self._cum
             self._base = new_base
         cum = self._cum
         next_day = self._base + len(cum) - 1  # first day not yet indexed

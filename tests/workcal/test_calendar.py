@@ -242,3 +242,16 @@ def test_deadline_on_a_day_boundary_is_the_close_of_the_day(cal: WorkCalendar) -
     assert cal.add_working_days(at(2026, 3, 3, 13), 1) == at(2026, 3, 4, 12)
     # Across Tết: received Fri 13/2 17:30 -> starts Mon 23/2 08:00; 1 day -> Mon 23/2 17:00.
     assert cal.add_working_days(at(2026, 2, 13, 17, 30), 1) == at(2026, 2, 23, 17)
+
+
+def test_positions_stay_valid_when_the_calendar_extends_backwards() -> None:
+    # A fresh calendar first asked about a later instant, then an earlier one: Mon 25/5/2026 08:00
+    # to Thu 25/6/2026 09:46:23 = 23 working days (25/5 - 24/6, no holiday) x 480 + 106 min 23 s.
+    cal = WorkCalendar()
+    assert cal.working_minutes_between(at(2026, 5, 25, 8), at(2026, 6, 25, 9, 46) + timedelta(seconds=23)) == pytest.approx(11040 + 106 + 23 / 60)
+    later = WorkCalendar()
+    position = later.working_position(at(2026, 6, 25, 9))
+    earlier = later.working_position(at(2025, 1, 6, 9))      # extends the index a year and a half back
+    assert later.working_position(at(2026, 6, 25, 9)) == position
+    assert later.instant_at_position(position) == at(2026, 6, 25, 9)
+    assert (position - earlier) / 60_000_000 == later.working_minutes_between(at(2025, 1, 6, 9), at(2026, 6, 25, 9))
