@@ -61,6 +61,10 @@ def cmd_trace(args) -> int:
     if len(keys) != len(args.keys):
         raise TraceUsageError("a --key is given twice; give each grain key once")
     cell = resolve_cell(args.table, keys, args.measure)  # usage errors before any connection
+    if args.verify and cell.kind == "eval":
+        raise TraceUsageError(f"--verify recomputes the KPI tables' figures from raw events; {cell.table} is built from"
+                              " decisions (assessments, exemptions): trace it without --verify, or verify the KPI's"
+                              " cell in kpi_officer_monthly")
     with db.connect("auditor", args.database) as conn:
         return run_trace(conn, cell, args)
 

@@ -35,7 +35,8 @@ def _local(value: Any) -> str:
     return "-" if value is None else str(value)
 
 
-def print_trace(data: TraceData, files: list[Path], out=sys.stdout) -> None:
+def print_trace(data: TraceData, files: list[Path], out=None) -> None:
+    out = out or sys.stdout
     summary = figure_summary(data)
     keys = " ".join(f"{k}={v}" for k, v in data.cell.keys.items())
     print(f"{summary['table']} {keys} {data.cell.measure} = {_local(summary['published_value'])}"
@@ -53,6 +54,8 @@ def print_trace(data: TraceData, files: list[Path], out=sys.stdout) -> None:
     for case in data.cases:
         role = "/".join(r for r, flag in (("numerator", case.get("in_numerator")),
                                           ("denominator", case.get("in_denominator"))) if flag) or "-"
+        if case.get("kpi_code"):
+            role = f"{case['kpi_code']}: {role}"
         print(f"case {case['case_id']} [{role}] status={case.get('status')} timeliness={case.get('timeliness') or '-'}"
               f" received={_local(case.get('received_at'))} effective_due={_local(case.get('effective_due_at'))}"
               f" completed={_local(case.get('completed_at'))} waiting_min={_local(case.get('waiting_working_minutes'))}",

@@ -123,10 +123,6 @@ def _working_days(cell: Cell, config: ClockConfig) -> int:
 
 def verify(conn: psycopg.Connection, data: TraceData, config: ClockConfig, as_of: datetime | None = None) -> Verification:
     cell = data.cell
-    if cell.kind == "eval":
-        return Verification(False, None, data.published.value,
-                            notes=["the evaluation's figures are not recomputed (assessments and exemptions are"
-                                   " decisions, not clock arithmetic): trace a KPI table's cell to verify its cases"])
     as_of = as_of or datetime.now(timezone.utc)
     measures = set(cell.membership_measures) - SNAPSHOT_MEASURES
     snapshot = set(cell.membership_measures) & SNAPSHOT_MEASURES
@@ -170,11 +166,11 @@ def verify(conn: psycopg.Connection, data: TraceData, config: ClockConfig, as_of
                 if not _same(recomputed[name], row[name]):
                     differences.append(f"{name}: published {_fmt(row[name])}, recomputed {_fmt(recomputed[name])}")
         report.append({"case_id": case_id, "agrees": not differences, "differences": "; ".join(differences)})
-    recomputed_value = _figure(cell, data, python_membership, published_membership, snapshot, config)
+    notes: list[str] = []
+    recomputed_value = _figure(cell, data, python_membership, published_membership, snapshot, config, notes)
     published = data.published.value
     figure_agrees = (recomputed_value is None and published is None) or (
         recomputed_value is not None and published is not None and _same(Decimal(recomputed_value), Decimal(published)))
-    notes = []
     if snapshot:
         notes.append(f"{', '.join(sorted(snapshot))}: month-end states of open cases depend on the build's as-of"
                      " instant; taken from the published membership, not recomputed")
@@ -191,14 +187,17 @@ def _published_facts(conn: psycopg.Connection, case_ids: list[str]) -> dict[str,
 
 
 def _figure(cell: Cell, data: TraceData, mine: dict[str, dict[str, Decimal]], published: dict[str, dict[str, Decimal]],
-            snapshot: set[str], config: ClockConfig) -> Decimal | None:
+            snapshot: set[str], config: ClockConfig, notes: list[str]) -> Decimal | None:
     rows = [(m, v) for per_case in mine.values() for m, v in per_case.items()]
     rows += [(m, v) for per_case in published.values() for m, v in per_case.items() if m in snapshot]
     working_days = _working_days(cell, config) if any(
         p and p.working_days for p in (cell.numerator, cell.denominator)) else 0
-    if published_wd := data.published.row.get("working_days"):
-        if working_days and published_wd != working_days:
-            working_days = published_wd  # a month the history starts in counts only its covered days
+    published_wd = data.published.row.get("working_days")
+    if working_days and published_wd is not None and published_wd != working_days:
+        # a month the history starts in counts only the days it covers (the marts' working_days)
+        notes.append(f"working_days: the calendar has {working_days} in the period, the published row {published_wd}"
+                     " (the history starts within the period); the published count is used")
+        working_days = published_wd
     numerator = _python_part(cell.numerator, rows, working_days)
     if cell.kind == "column":
         return numerator
