@@ -97,7 +97,7 @@ def valid_measures(table: str, registry: dict | None = None) -> list[str]:
                 + [k["code"] for k in registry["kpis"] if grain in k["grains"]])
     return {"eval_officer_kpi_period": ["value_factual", "value_evaluation", "numerator", "numerator_factual",
                                        "denominator", "exempted_cases", "cases_counted", "points"],
-            "eval_officer_period": ["total_points", "task_points", "general_points"],
+            "eval_officer_period": ["total_points", "task_points", "general_points", "band_level"],
             "eval_officer_criteria_period": ["points"]}.get(table, [])
 
 

@@ -9,6 +9,10 @@ Officer CB02's on-time rate for March 2026 (docs/domain/sla-clock.md for each de
   its completion was delivered twice (a redelivery);
 - T4: completed by CB03 (not CB02's); T5: withdrawn (no timeliness).
 So numerator (completed_on_time) = {T1, T3}, denominator (completed) = {T1, T2, T3}: 2/3 = 0.6667.
+
+The evaluation (staff topic): CB02 is a processing officer of SKHDT; T2's lateness is exempted by
+decision QĐ-12/2026, so in the evaluation's on_time_rate T2 counts as on time (the factual rate
+stays 2/3); the manager assessed March twice, the second version (a correction) is the one applied.
 """
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ from publish.publisher import PublishRequest, publish
 from publish.trace_export import check_manifest
 from tests.dbt.dbt_runner import BUILD_SCHEMA, run_dbt
 from tests.dbt.events import assigned, completed, insert_events, insert_redelivery, received, resubmitted, returned, vn, withdrawn
+from tests.dbt.staff_events import assessed, exemption, insert_staff_events, positioned
 
 AS_OF = "2026-04-15T00:00:00+07:00"
 ID_NUMBER, FULL_NAME = "001090012345", "Nguyễn Văn A"
@@ -63,7 +68,8 @@ EVENTS = events()
 
 
 def build_and_publish(dbname: str, target: Path, run_id: str, night: date, *, incremental: bool = False) -> None:
-    args = ("run", "--select", "+fct_cases +kpi_officer_daily +kpi_officer_monthly +kpi_agency_monthly +kpi_case_membership")
+    args = ("run", "--select", "+fct_cases +kpi_officer_daily +kpi_officer_monthly +kpi_agency_monthly +kpi_case_membership"
+            " +eval_officer_kpi_period +eval_officer_period +eval_case_membership +eval_assessment_membership")
     if not incremental:
         args = ("build", *args[1:], "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
     run_dbt(dbname, *args, target_path=target, as_of=AS_OF)
@@ -76,6 +82,11 @@ def build_and_publish(dbname: str, target: Path, run_id: str, night: date, *, in
 def published(module_db, dbt_target):
     insert_events(module_db, EVENTS)
     insert_redelivery(module_db, T3_DONE)
+    insert_staff_events(module_db, [
+        positioned("CB02", "SKHDT", "PHONG1", "processing", "2026-01-01"),
+        assessed("CB02", "SKHDT", "2026-03", (9, 9, 9), vn("2026-04-01 09:00")),
+        assessed("CB02", "SKHDT", "2026-03", (8, 9, 10), vn("2026-04-02 09:00")),
+        exemption("T2", "lateness", "QĐ-12/2026", vn("2026-03-20 09:00"))])
     build_and_publish(module_db, dbt_target, "night-1", date(2026, 4, 14))
     return module_db
 
@@ -158,6 +169,31 @@ def test_personal_data_only_with_the_flag_and_logged(published, tmp_path):
     assert access_log(published) == [("motcua_auditor", "kpi_officer_monthly",
                                       {"officer_id": "CB02", "agency_code": "SKHDT", "month": "2026-03-01"},
                                       "on_time_rate", ["T1", "T2", "T3"], 10)]
+
+
+def test_evaluation_cells_list_the_exemption_and_the_assessment_versions(published, tmp_path):
+    out = tmp_path / "eval"
+    done = trace(published, "--table", "eval_officer_kpi_period", "--key", "officer_id=CB02", "--key", "period_type=month",
+                 "--key", "period=2026-03", "--key", "kpi_code=on_time_rate", "--measure", "value_evaluation",
+                 "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "exemption: case T2 on_time_rate lateness decision QĐ-12/2026" in done.stdout
+    cases = {r["case_id"]: (r["in_numerator"], r["in_numerator_factual"], r["in_denominator"])
+             for r in read_csv(out / "cases.csv")}
+    assert cases == {"T1": ("True", "True", "True"), "T2": ("True", "False", "True"), "T3": ("True", "True", "True")}
+    assert read_csv(out / "exemptions.csv") == [
+        {"case_id": "T2", "kpi_code": "on_time_rate", "decision_ref": "QĐ-12/2026", "scope": "lateness"}]
+
+    period = trace(published, "--table", "eval_officer_period", "--key", "officer_id=CB02", "--key", "period_type=month",
+                   "--key", "period=2026-03", "--measure", "general_points", "--out", str(tmp_path / "period"))
+    assert period.returncode == 0, period.stderr
+    versions = read_csv(tmp_path / "period" / "assessments.csv")
+    assert [(v["assessor_role"], v["used"], v["reason"]) for v in versions] == [
+        ("manager", "False", "superseded"), ("manager", "True", "applied")]
+    assert all(len(v["sha256"]) == 64 for v in versions)
+    refused = trace(published, "--table", "eval_officer_period", "--key", "officer_id=CB02", "--key", "period_type=month",
+                    "--key", "period=2026-03", "--measure", "general_points", "--verify")
+    assert refused.returncode == 2 and "--verify recomputes the KPI tables' figures" in refused.stderr
 
 
 def test_refused_to_other_roles(published, tmp_path):
