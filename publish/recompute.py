@@ -156,7 +156,7 @@ def rejection(event: Event, case_id: str, config: ClockConfig) -> str | None:
     data = event.data
     if event.event_type not in EVENT_TYPES:
         return "unknown_event_type"
-    if str(event.schema_version) not in ("1", "1.0"):
+    if _as_smallint(event.schema_version) != 1:
         return "unsupported_schema_version"
     if local(event.occurred_at) < config.system_start:
         return "occurred_before_system_start"
@@ -180,6 +180,14 @@ def rejection(event: Event, case_id: str, config: ClockConfig) -> str | None:
     if event.event_type == "case.rated" and _score(data.get("score")) is None:
         return "rating_score_not_an_integer_1_to_5"
     return None
+
+
+def _as_smallint(value: Any) -> int | None:
+    """The schema version as the raw table reads it (numeric, rounded half away from zero)."""
+    try:
+        return int(Decimal(str(value)).to_integral_value(ROUND_HALF_UP))
+    except (ArithmeticError, ValueError):
+        return None
 
 
 def _score(value: Any) -> int | None:
