@@ -246,6 +246,11 @@ def test_verify_agrees_then_names_what_differs(published, dbt_target, tmp_path):
     first = trace(published, *CELL, "--out", str(tmp_path / "p1"), "--publication", "1")
     assert first.returncode == 0 and "on_time_rate = 0.6667  (publication 1," in first.stdout
     assert "the figure was revised after publication 1: BI now sees 0.7500" in first.stdout
+    today = datetime.now(timezone(timedelta(hours=7))).date().isoformat()
+    seen = trace(published, *CELL, "--out", str(tmp_path / "asof"), "--as-of", today)
+    assert seen.returncode == 0 and "on_time_rate = 0.7500  (publication 2," in seen.stdout
+    before = trace(published, *CELL, "--as-of", "2020-01-01")
+    assert before.returncode == 2 and "no publication was swapped into marts by the end of 2020-01-01" in before.stderr
 
     # A completion loaded after the last build: raw says T7 (received Mon 16/3 09:00, 1 day, due Tue
     # 17/3 09:00, completed Wed 18/3 10:00) is late and CB02's, the published figure does not have it.
