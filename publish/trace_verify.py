@@ -1,9 +1,10 @@
 """`motcua audit trace --verify`: the traced figure recomputed from raw events alone.
 
 The cases are looked for in raw, not only taken from the published membership: every case
-with an event that names the officer (as actor or assignee) in the period or the 180 days
-before it, or (agency figures) an event of the agency in the period, and every completion in
-the period at the agency that names no officer (its last assignee is credited). Each is
+with an event that names the officer (as actor or assignee) in the period (for ratings and
+complaints, which name no officer, also in the 180 days before it), or (agency figures) an
+event of the agency in the period, and every completion in the period at the agency that names
+no officer (its last assignee is credited). Each is
 recomputed with publish/recompute.py; a case agrees when its facts (status, dates, officers,
 deadline, waits, timeliness) equal marts.fct_cases and it counts in the figure exactly where
 lineage.kpi_case_membership says. The figure agrees when the recomputed value, rounded as
@@ -24,6 +25,7 @@ from publish.trace import Cell, TraceData
 from workcal import VN_TZ
 
 LOOKBACK = timedelta(days=180)   # how long before the period an officer's event still makes a candidate
+CREDITED_TO_HANDLER = frozenset({"rating", "rating_satisfied", "complaint"})   # events that name no officer
 COMPARED_FIELDS = ("status", "agency_code", "receiving_officer_id", "handling_officer_id", "completing_agency_code",
                    "received_date", "completed_date", "clock_started_at", "effective_due_at",
                    "waiting_working_minutes", "return_count", "timeliness")
@@ -60,6 +62,9 @@ def candidate_cases(conn: psycopg.Connection, cell: Cell) -> set[str]:
     agency = cell.keys["agency_code"]
     if "officer_id" in cell.keys:
         officer = cell.keys["officer_id"]
+        # receipts and completions name their officer on a date inside the period; a rating or a
+        # complaint names none and is credited to the handler, who acted earlier
+        lookback = LOOKBACK if set(cell.membership_measures) & CREDITED_TO_HANDLER else timedelta(0)
         rows = conn.execute(
             """select case_id from raw.case_events
                 where officer_id = %(o)s and occurred_at >= %(from)s and occurred_at < %(end)s
@@ -71,7 +76,7 @@ def candidate_cases(conn: psycopg.Connection, cell: Cell) -> set[str]:
                select case_id from raw.case_events
                 where agency_code = %(a)s and occurred_at >= %(start)s and occurred_at < %(end)s
                   and event_type = 'case.completed' and officer_id is null""",
-            {"o": officer, "a": agency, "from": start - LOOKBACK, "start": start, "end": end}).fetchall()
+            {"o": officer, "a": agency, "from": start - lookback, "start": start, "end": end}).fetchall()
     else:
         rows = conn.execute("select distinct case_id from raw.case_events"
                             " where agency_code = %s and occurred_at >= %s and occurred_at < %s",
