@@ -116,4 +116,4 @@ def test_a_tie_at_the_cut_not_flagged_blocks(eval_db, gate_config):
     assert result.exit_code == 3 and _failed(result) == {"eval_officer_period_quota_keeps_the_highest"}
     failure = next(o for o in result.critical_failures)
     assert sorted((r["officer_id"], r["quota_tie"], r["at_or_above"], r["above"]) for r in failure.details) == [
-        ("SKHDT-CB11", False, 3, 1), (em.OFFICER, False, 3, 1)]
+        (em.OFFICER, False, 3, 1), ("SKHDT-CB11", False, 3, 1)]
