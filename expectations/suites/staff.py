@@ -77,14 +77,17 @@ def _inputs(ctx: BuildContext) -> list[SuiteSpec]:
    and (b.valid_from > a.valid_from or (b.valid_from = a.valid_from and b.ctid > a.ctid))
    and (a.valid_to is null or b.valid_from < a.valid_to)
  order by a.officer_id, a.valid_from, b.valid_from""")]
-    if ctx.catalog.has(monthly) and {"officer_id", "month"} <= set(ctx.catalog.names(monthly)):
+    monthly_cols = set(ctx.catalog.names(monthly))
+    if {"officer_id", "month"} <= monthly_cols:
+        # activity: the month's row counts cases (membership_rows, the rows of kpi_case_membership)
+        active = " and m.membership_rows > 0" if "membership_rows" in monthly_cols else ""
         exps.append(no_rows(
             "officers_with_activity_have_position", WARNING,
             "Every officer with cases in an evaluated month holds a position in it (officer.positioned). Those "
             "listed are evaluated as position group unknown, pending, until the personnel system sends it.",
             f"""select m.officer_id, m.agency_code, m.month
   from {monthly} m
- where m.officer_id is not null and m.month >= date {lit(first_evaluated_month())}
+ where m.officer_id is not null and m.month >= date {lit(first_evaluated_month())}{active}
    and not exists (select from {dim} p
                     where p.officer_id = m.officer_id
                       and p.valid_from < (m.month + interval '1 month')::date

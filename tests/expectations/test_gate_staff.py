@@ -2,9 +2,9 @@
 
 Built once per session by the real dbt project: the gate history of three agencies (each officer
 <agency>-CB1 receives, <agency>-CB2 completes, January to 18 March 2026) plus staff events sent
-to raw as the loader writes them: a position for every active officer from 1 December 2025,
-a usable manager assessment per officer and month, and a lateness exemption for a case that
-exists. Every staff event arrives on the gate day. Each test corrupts a copy and shows the check
+to raw as the loader writes them: the history's position for every active officer from
+1 December 2025, a usable manager assessment per officer and month, and a lateness exemption for
+a case that exists. The assessments and the exemption arrive on the gate day. Each test corrupts a copy and shows the check
 that must see it; the clean copy passes them all.
 """
 from __future__ import annotations
@@ -55,11 +55,8 @@ def assess(dbname: str, agency: str, officer: str, period: str, criteria: list[d
 def staff_built(services, tmp_path_factory) -> Iterator[str]:
     with fresh_database() as name:
         data.load_history(name, build_models=False)
-        for agency in AGENCIES:
-            for officer, group in ((f"{agency}-CB1", "reception"), (f"{agency}-CB2", "processing")):
-                send_staff(name, "officer.positioned", agency, officer,
-                           {"unit_code": "P1", "position_code": group.upper(), "position_group": group,
-                            "valid_from": "2025-12-01"}, occurred_at="2025-11-25T09:00:00+07:00")
+        for agency in AGENCIES:                  # the history holds their positions (data.insert_positions)
+            for officer in (f"{agency}-CB1", f"{agency}-CB2"):
                 for month in ("2026-01", "2026-02", "2026-03"):
                     assess(name, agency, officer, month, CRITERIA_OK)
         send_staff(name, "case.exemption_granted", "SKHDT", "SKHDT-LD1",
