@@ -36,6 +36,9 @@ step "4/4 published KPIs (read as the BI role)"
 $PY scripts/kpi_summary.py
 echo
 $PY scripts/fairness_summary.py
+echo
+# "today" is the working morning after the night the DAG ran for: the first due-soon alert window
+$PY -m motcua due-soon summary --at "$(date -u -d "$NIGHT + 1 day" +%F)T08:00:00+07:00"
 
 step "evaluation (Decree 335): each agency's bands for the last complete month and quarter, one officer's statement"
 $PY -m motcua.statement.summary --as-of "$NIGHT"
