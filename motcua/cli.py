@@ -35,6 +35,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "statement": ("motcua.statement.__main__:main", "an officer's evaluation statement (HTML/PDF), or an agency's"),
     "staff": ("ingestion.staff_import.cli:main", "assessments from a spreadsheet to the staff topic: import, template"),
     "due-soon": ("motcua.due_soon:main", "early warning: cases due soon (show), intraday refresh, digests (alert)"),
+    "lineage": ("motcua.lineage:main", "where the nightly run's OpenLineage events go (show, env)"),
 }
 
 
