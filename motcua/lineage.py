@@ -98,14 +98,18 @@ class LineageSettings:
                 "OPENLINEAGE__TRANSPORT": json.dumps(self.transport, separators=(",", ":"))}
 
 
-def main(argv: list[str]) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="motcua lineage", description="Where the nightly run's OpenLineage events go (MOTCUA_LINEAGE*).")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("show", help="print where events go")
     sub.add_parser("env", help="print the Airflow and OpenLineage client variables as shell exports "
                                "(scripts/airflow.sh evaluates them); creates the events file's folder")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
     try:
         settings = LineageSettings.from_env()
     except LineageConfigError as exc:
