@@ -272,6 +272,10 @@ def test_a_night_with_bad_data_fails_at_the_gate_and_publishes_nothing(night_env
     assert f"ALERT run_failed: kpi_nightly night {today.isoformat()} failed at task gate_raw_staging" in out
     assert "up_for_retry" not in out                                # a blocked gate is not retried
     assert "starting task_id=dbt_build" not in out and "starting task_id=publish" not in out
+    # Lineage shows where the night stopped: the gate's run and the DAG run failed, dbt never ran.
+    seen = {(e["job"]["name"], e["eventType"]) for e in lineage_events(env)}
+    assert {("kpi_nightly.ingest", "COMPLETE"), ("kpi_nightly.gate_raw_staging", "FAIL"), ("kpi_nightly", "FAIL")} <= seen
+    assert not {name for name, _ in seen if name == "kpi_nightly.dbt_build" or name.startswith("dbt-run")}
     # BI still sees the last good figures; the history has no new publication.
     assert query(pg_db, "select * from marts.kpi_officer_daily order by 1", role="bi") == published
     assert query(pg_db, "select publication_id from audit.publications") == [(good.publication_id,)]
