@@ -150,10 +150,12 @@ def _lineage(inputs: list, outputs: list) -> None:
     task.outlets = [*task.outlets, *outputs]
 
 
-def _lineage_parent() -> tuple[str, str]:
+def _lineage_parent() -> tuple[str, str] | None:
     """This task's and its DAG run's OpenLineage ids (NAMESPACE/JOB/RUN_ID): dbt's run is their child."""
-    from airflow.providers.openlineage.plugins.macros import lineage_parent_id, lineage_root_parent_id
-
+    try:
+        from airflow.providers.openlineage.plugins.macros import lineage_parent_id, lineage_root_parent_id
+    except ImportError:         # the provider missing: dbt's run is then a root of its own
+        return None
     ti = get_current_context()["ti"]
     return lineage_parent_id(ti), lineage_root_parent_id(ti)
 

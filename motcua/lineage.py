@@ -118,7 +118,12 @@ def main(argv: list[str]) -> int:
     if args.command == "show":
         print(settings.describe())
         return 0
-    settings.prepare()
+    try:
+        settings.prepare()
+    except OSError as exc:
+        print(f"error: cannot create the folder of {settings.events_file} ({exc.strerror}): "
+              "set MOTCUA_LINEAGE_FILE, or MOTCUA_LINEAGE=off", file=sys.stderr)
+        return 2
     for key, value in {**settings.airflow_env(), **settings.client_env()}.items():
         print(f"export {key}={shlex.quote(value)}")
     return 0

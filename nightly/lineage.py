@@ -10,6 +10,7 @@ DATABASE.SCHEMA.TABLE; Kafka topics are namespace kafka://BOOTSTRAP (the first s
 """
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -17,6 +18,8 @@ from pathlib import Path
 from openlineage.client.event_v2 import Dataset
 
 from motcua.lineage import LineageSettings
+
+log = logging.getLogger(__name__)
 
 
 def postgres_table(qualified: str, dbname: str | None = None) -> Dataset:
@@ -60,7 +63,12 @@ def dbt_lineage(parent_id: str | None = None, root_parent_id: str | None = None)
     settings = LineageSettings.from_env()
     if not settings.enabled:
         return [], settings.client_env()
-    settings.prepare()
+    try:
+        settings.prepare()
+    except OSError as exc:      # lineage is for tools: its folder missing never stops the night's figures
+        log.warning("OpenLineage events file %s not writable (%s): dbt runs without lineage; "
+                    "set MOTCUA_LINEAGE_FILE or MOTCUA_LINEAGE=off", settings.events_file, exc)
+        return [], {"OPENLINEAGE_DISABLED": "true"}
     venv_bin = str(Path(sys.executable).parent)
     env = {
         **settings.client_env(),

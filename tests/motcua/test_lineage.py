@@ -177,3 +177,12 @@ def test_dbt_runs_through_dbt_ol_only_when_lineage_is_on(monkeypatch, tmp_path):
     assert env["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)   # dbt-ol starts this dbt
     monkeypatch.setenv("MOTCUA_LINEAGE", "off")
     assert dbt_lineage("motcua/kpi_nightly.dbt_build/r1") == ([], {"OPENLINEAGE_DISABLED": "true"})
+
+
+def test_an_events_folder_that_cannot_be_made_never_stops_dbt(monkeypatch, tmp_path):
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("MOTCUA_LINEAGE_FILE", str(tmp_path / "a-file" / "events.jsonl"))
+    assert dbt_lineage("motcua/kpi_nightly.dbt_build/r1") == ([], {"OPENLINEAGE_DISABLED": "true"})
+    proc = subprocess.run([sys.executable, "-m", "motcua", "lineage", "env"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, env=dict(os.environ))
+    assert proc.returncode == 2 and proc.stdout == "" and "set MOTCUA_LINEAGE_FILE, or MOTCUA_LINEAGE=off" in proc.stderr
