@@ -27,7 +27,8 @@ Configuration (environment): MOTCUA_NIGHTLY_START_DATE (first night, default 202
 MOTCUA_NIGHTLY_DEADLINE_MINUTES (240), MOTCUA_NIGHTLY_INGEST_MAX_SECONDS (1800),
 MOTCUA_NIGHTLY_BATON_POLL_SECONDS (15), MOTCUA_NIGHTLY_BATON_WAIT_MINUTES (15), MOTCUA_NIGHTLY_DOCS
 (1; 0 skips `dbt docs generate`), MOTCUA_BUILD_SCHEMA (marts_build), MOTCUA_DBT_TARGET_PATH, MOTCUA_ALERT_WEBHOOK, plus the
-services' (PGDATABASE, KAFKA_TOPIC, ...; see README).
+services' (PGDATABASE, KAFKA_TOPIC, ...; see README). OpenLineage events of the runs, the tasks and dbt's
+models: MOTCUA_LINEAGE* (motcua/lineage.py; scripts/airflow.sh maps them to Airflow's settings).
 """
 from __future__ import annotations
 

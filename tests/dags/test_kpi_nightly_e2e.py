@@ -163,6 +163,14 @@ def test_backfill_with_late_events_records_revisions_and_a_rerun_publishes_the_s
     assert Path(env["MOTCUA_DBT_DOCS_DIR"], "index.html").exists()
     assert Path(env["MOTCUA_DBT_DOCS_DIR"], "target", "catalog.json").exists()
     assert_night_lineage(lineage_events(env), env)
+    # names, schemas, SQL and timings only: no secret, no applicant's personal data
+    text = Path(env["MOTCUA_LINEAGE_FILE"]).read_text()
+    from motcua.settings import local_secret
+    for secret in ("MOTCUA_PII_HMAC_KEY", "MOTCUA_TRANSFORM_PASSWORD", "MOTCUA_INGEST_PASSWORD", "MOTCUA_GATE_PASSWORD"):
+        assert local_secret(secret) and local_secret(secret) not in text, secret
+    applicants = [json.loads(m["value"])["data"]["applicant"] for m in arrived
+                  if json.loads(m["value"])["event_type"] == "case.received"]
+    assert applicants and not [a for a in applicants if a["id_number"] in text or a.get("phone", "-") in text]
     # The later nights run without lineage: off emits nothing, from Airflow or dbt.
     emitted = lineage_events(env)
     env = with_lineage(env, MOTCUA_LINEAGE="off", MOTCUA_LINEAGE_FILE=env["MOTCUA_LINEAGE_FILE"])
