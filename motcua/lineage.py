@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from motcua.errors import PermanentError
 from motcua.settings import state_dir
 
 DEFAULT_NAMESPACE = "motcua"
@@ -33,8 +34,8 @@ _OFF = ("0", "off", "false", "no")
 _ON = ("", "1", "on", "true", "yes")
 
 
-class LineageConfigError(ValueError):
-    """A MOTCUA_LINEAGE* value that cannot be used."""
+class LineageConfigError(PermanentError):
+    """A MOTCUA_LINEAGE* value that cannot be used (exit 2)."""
 
 
 @dataclass(frozen=True)
