@@ -36,6 +36,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "staff": ("ingestion.staff_import.cli:main", "assessments from a spreadsheet to the staff topic: import, template"),
     "due-soon": ("motcua.due_soon:main", "early warning: cases due soon (show), intraday refresh, digests (alert)"),
     "bi": ("motcua.bi:main", "Apache Superset with the dashboards of bi/: up, down, status, bundle"),
+    "lineage": ("motcua.lineage:main", "where the nightly run's OpenLineage events go (show, env)"),
 }
 
 
