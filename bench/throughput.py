@@ -14,11 +14,12 @@ loaded in one session by:
     message bytes (raw_value) and the Kafka coordinates (SMTs); PostgreSQL derives the rest
     (payload, hash, typed columns) in a BEFORE INSERT trigger. Upsert on the coordinates (so a
     redelivery after a crash is idempotent), batch.size = the loader's batch, the JDBC driver's
-    reWriteBatchedInserts, tasks.max = the loader's processes. Its rate is counted from its first
-    row to its last (the JVM's start is left out: in Connect's favour);
+    reWriteBatchedInserts, tasks.max = the loader's processes;
 (c) kafka-python iterating the messages, no parsing, no database: the Python client's ceiling;
 (d) psql's \\copy of the very rows (a) loaded, from a CSV file, into raw.case_events of a fresh
     database: what PostgreSQL itself allows on this table, with nothing in front of it.
+(a) and (b) are clocked alike: the row count of the table, polled every 0.2 s, from the first row
+to the last (start-up, the interpreter's or the JVM's and the group join, is reported apart).
 Prints events/s with each system's guarantees, and the ratios loader ÷ Connect and loader ÷ COPY;
 writes bench/results/throughput.json. The machine may be shared: compare ratios from one session.
 """
@@ -40,7 +41,7 @@ from pathlib import Path
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from bench.ingest import bare_iteration, fill_topic
+from bench.ingest import bare_iteration, end_offsets, fill_topic
 from ingestion.batch import COPY_COLUMNS
 from motcua import db
 from motcua.settings import KafkaSettings
@@ -90,24 +91,68 @@ def count_rows(name: str) -> int:
         return conn.execute("select count(*) from raw.case_events").fetchone()[0]
 
 
-def run_loader(settings: KafkaSettings, topic: str, events: int, processes: int, batch_size: int) -> dict:
+# Rows stored so far, cheaply (12 probes of the coordinates' unique index, not a count of the
+# table, which would take a core's share from the systems measured): every system writes each
+# partition in offset order, from offset 0 of a fresh topic.
+PROGRESS = """
+select coalesce(sum((select max(kafka_offset) + 1 from raw.case_events e
+                     where e.kafka_topic = %s and e.kafka_partition = p)), 0)
+from generate_series(0, 11) as p
+"""
+
+
+def progress(conn: psycopg.Connection, topic: str) -> int:
+    return int(conn.execute(PROGRESS, (topic,)).fetchone()[0])
+
+
+def run_loader(settings: KafkaSettings, topic: str, events: int, processes: int, batch_size: int,
+               workdir: Path, timeout: float) -> dict:
     fresh_database(DB_LOADER)
     env = dict(os.environ, PGDATABASE=DB_LOADER, KAFKA_TOPIC=topic,
                KAFKA_CONSUMER_GROUP=f"bench-tp-{uuid.uuid4().hex[:8]}",
                KAFKA_BOOTSTRAP_SERVERS=settings.bootstrap_servers)
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "ingestion.cli", "consume", "--bounded", "--processes",
-                           str(processes), "--batch-size", str(batch_size)],
-                          env=env, capture_output=True, text=True, cwd=ROOT)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"the loader failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
-    loaded = count_rows(DB_LOADER)
-    if loaded != events:
-        raise SystemExit(f"the loader stored {loaded} rows, expected {events}")
-    breakdown = [line for line in done.stdout.splitlines() if "time in fetch" in line]
-    return {"events_per_s": events / elapsed, "seconds": elapsed, "rows": loaded, "processes": processes,
-            "batch_size": batch_size, "per_process": breakdown}
+    log = workdir / "loader.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "ingestion.cli", "consume", "--bounded", "--processes",
+                                 str(processes), "--batch-size", str(batch_size)],
+                                env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
+    try:
+        window = watch(DB_LOADER, topic, events, proc, log, timeout, "the loader")
+        code = proc.wait(timeout=120)
+    finally:
+        stop(proc)
+    if code != 0:
+        raise SystemExit(f"the loader failed (exit {code}):\n{log.read_text(errors='replace')[-3000:]}")
+    breakdown = [line.split(": ", 1)[-1] for line in log.read_text(errors="replace").splitlines()
+                 if "time in fetch" in line and " done: " in line]
+    return {**window, "processes": processes, "batch_size": batch_size, "per_process": breakdown}
+
+
+def watch(dbname: str, topic: str, events: int, proc: subprocess.Popen, log: Path, timeout: float, who: str) -> dict:
+    """Poll the table's row count: the same clock for every system, from its first row to its last.
+
+    Start-up (interpreter or JVM, group join) is left out; it is reported apart.
+    """
+    launched = time.perf_counter()
+    first = None
+    seen = 0
+    with psycopg.connect(db.conninfo("owner", dbname), autocommit=True) as conn:
+        while seen < events:
+            if proc.poll() is not None and proc.returncode != 0:
+                raise SystemExit(f"{who} exited ({proc.returncode}); see {log}:\n"
+                                 + log.read_text(errors="replace")[-3000:])
+            if time.perf_counter() - launched > timeout:
+                raise SystemExit(f"{who} stored {seen} of {events} rows in {timeout:.0f}s; see {log}")
+            time.sleep(0.2)
+            seen = progress(conn, topic)
+            if seen and first is None:
+                first = time.perf_counter()
+    done = time.perf_counter()
+    seen = count_rows(dbname)
+    if seen != events:
+        raise SystemExit(f"{who} stored {seen} rows, expected {events}")
+    return {"events_per_s": events / (done - first), "seconds": done - first, "startup_seconds": first - launched,
+            "rows": seen}
 
 
 def run_copy(events: int, workdir: Path) -> dict:
@@ -207,25 +252,10 @@ def run_connect(settings: KafkaSettings, topic: str, events: int, tasks: int, ba
              "-cp", f"{CONNECT_LIBS}/*", "org.apache.kafka.connect.cli.ConnectStandalone", str(worker), str(sink)],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        launched = time.perf_counter()
-        first = None
-        seen = 0
-        while seen < events:
-            if proc.poll() is not None:
-                raise SystemExit(f"Kafka Connect exited ({proc.returncode}); see {log}:\n"
-                                 + log.read_text(errors="replace")[-3000:])
-            if time.perf_counter() - launched > timeout:
-                raise SystemExit(f"Kafka Connect stored {seen} of {events} rows in {timeout:.0f}s; see {log}")
-            time.sleep(0.5)
-            seen = count_rows(DB_CONNECT)
-            if seen and first is None:
-                first = time.perf_counter()
-        done = time.perf_counter()
+        window = watch(DB_CONNECT, topic, events, proc, log, timeout, "Kafka Connect")
     finally:
         stop(proc)
-    # The first 0.5 s poll may miss the first row: the window is measured generously for Connect.
-    return {"events_per_s": events / (done - first), "seconds": done - first, "startup_seconds": first - launched,
-            "rows": seen, "tasks": tasks, "batch_size": batch_size}
+    return {**window, "tasks": tasks, "batch_size": batch_size}
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -247,28 +277,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connect-tasks", type=int, help="Connect sink tasks (default: --processes)")
     parser.add_argument("--batch-size", type=int, default=5000, help="records per batch, for both (default 5000)")
     parser.add_argument("--no-connect", action="store_true", help="leave Kafka Connect out")
-    parser.add_argument("--connect-timeout", type=float, default=1800, help="seconds Connect may take")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds the loader or Connect may take")
     parser.add_argument("--keep", action="store_true", help="keep the bench databases")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
     settings = KafkaSettings.from_env()
     topic = f"bench.case-events.{args.events}"
     fill_topic(settings.bootstrap_servers, topic, args.events)
+    events = sum(end_offsets(settings.bootstrap_servers, topic).values())
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="motcua-throughput-") as tmp:
         workdir = Path(tmp)
         print("(c) kafka-python, consume only …", flush=True)
-        results["consume_only"] = {"events_per_s": bare_iteration(settings.bootstrap_servers, topic, args.events)}
+        results["consume_only"] = {"events_per_s": bare_iteration(settings.bootstrap_servers, topic, events)}
         print(f"(a) the loader, {args.processes} process(es) …", flush=True)
-        results["loader"] = run_loader(settings, topic, args.events, args.processes, args.batch_size)
+        results["loader"] = run_loader(settings, topic, events, args.processes, args.batch_size, workdir,
+                                       args.timeout)
         print("(d) \\copy of the same rows from a file …", flush=True)
-        results["copy"] = run_copy(args.events, workdir)
+        results["copy"] = run_copy(events, workdir)
         if args.no_connect:
             results["connect"] = {"unavailable": "left out (--no-connect)"}
         else:
             print("(b) Kafka Connect standalone + Debezium JDBC sink …", flush=True)
-            results["connect"] = run_connect(settings, topic, args.events, args.connect_tasks or args.processes,
-                                             args.batch_size, workdir, args.connect_timeout)
+            results["connect"] = run_connect(settings, topic, events, args.connect_tasks or args.processes,
+                                             args.batch_size, workdir, args.timeout)
     if not args.keep:
         for name in (DB_LOADER, DB_CONNECT, DB_COPY):
             drop_database(name)
@@ -279,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         ratios["loader_vs_connect"] = loader / results["connect"]["events_per_s"]
     labels = {"loader": "(a) loader → raw.case_events", "connect": "(b) Kafka Connect + Debezium JDBC sink",
               "consume_only": "(c) kafka-python, consume only", "copy": "(d) \\copy from a file"}
-    print(f"\n{args.events:,} events, topic {topic} (12 partitions); machine: {os.cpu_count()} cores, "
+    print(f"\n{events:,} events, topic {topic} (12 partitions); machine: {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"{'system':<42} {'events/s':>10}  guarantees")
     for key in ("loader", "connect", "consume_only", "copy"):
@@ -292,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"loader ÷ Connect    = {ratios['loader_vs_connect']:.2f}   (aim ≥ 1.5)")
     print(f"loader ÷ COPY limit = {ratios['loader_vs_copy']:.2f}   (aim ≥ 0.6)")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"events": args.events, "topic": topic, "partitions": 12,
+    RESULTS.write_text(json.dumps({"events": events, "topic": topic, "partitions": 12,
                                    "load_average_1m": os.getloadavg()[0], "results": results, "ratios": ratios,
                                    "guarantees": GUARANTEES}, indent=2, default=str) + "\n")
     print(f"written {RESULTS.relative_to(ROOT)}")

@@ -9,7 +9,7 @@ Why processes and not threads: the loader's fetch and validation are CPU-bound P
 loaders in one process share one core (the GIL); in two processes they overlap, and a problem on
 one topic (a refused batch, a rebalance of its group) never pauses the other. The measured
 difference is in README.md ("Capture"), bench/capture_topics.py and bench/throughput.py.
-Scale-out rule (docs/architecture/raw-layer.md): at most one process per partition (others idle),
+Scale-out rule (docs/raw-layer.md): at most one process per partition (others idle),
 at most about one per core left after PostgreSQL's, and each holds two database connections.
 """
 from __future__ import annotations

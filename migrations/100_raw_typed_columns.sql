@@ -74,9 +74,9 @@ create trigger staff_event_columns before insert on raw.staff_events
     for each row when (new.event_id is null) execute function raw.staff_event_columns();
 revoke all on function raw.case_event_columns(), raw.staff_event_columns() from public;
 
--- Indexes: unchanged, each one read by a query of the pipeline (docs/architecture/raw-layer.md):
+-- Indexes: unchanged, each one read by a query of the pipeline (docs/raw-layer.md):
 --   case_events primary key (event_id)        the loader's duplicate probe; one row per event_id
 --   unique (kafka_topic, kafka_partition, kafka_offset)   each Kafka offset stored once (audit)
 --   case_events_case_id_idx                   incremental staging reads the touched cases' events
 --   case_events_ingested_at_brin              the nightly "since the watermark" scans
---   staff_events_officer_idx / _case_idx      staff staging per officer / per exempted case
+--   staff_events_officer_idx / _case_idx      lookups per officer / per exempted case (a small topic)
