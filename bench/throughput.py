@@ -281,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the bench databases")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
+    logging.getLogger("kafka").setLevel(logging.ERROR)  # its event-loop timing notes, under load
     settings = KafkaSettings.from_env()
     topic = f"bench.case-events.{args.events}"
     fill_topic(settings.bootstrap_servers, topic, args.events)
