@@ -211,7 +211,7 @@ def connect_properties(settings: KafkaSettings, topic: str, workdir: Path, tasks
            "?reWriteBatchedInserts=true")
     sink = workdir / "jdbc-sink.properties"
     sink.write_text("\n".join([
-        "name=bench-jdbc-sink",
+        f"name=bench-jdbc-sink-{uuid.uuid4().hex[:8]}",  # its consumer group: a fresh one each run
         "connector.class=io.debezium.connector.jdbc.JdbcSinkConnector",
         f"tasks.max={tasks}",
         f"topics={topic}",
