@@ -7,7 +7,8 @@
 -- the payload, so a row's columns and its payload still come from one message in one statement.
 -- A row written by anything else with the typed columns left out (a repair by hand, a test
 -- fixture) gets them derived from its payload by the trigger below, exactly as the former
--- generated expressions did; the trigger does not fire for the loader's rows (event_id given).
+-- generated expressions did, and so does a row whose payload is updated in place; the insert
+-- trigger does not fire for the loader's rows (event_id given).
 --
 -- DROP EXPRESSION keeps every stored value (no rewrite of existing rows); kafka_timestamp stays
 -- generated (one division of a number the loader writes anyway).
@@ -72,6 +73,14 @@ create trigger case_event_columns before insert on raw.case_events
 drop trigger if exists staff_event_columns on raw.staff_events;
 create trigger staff_event_columns before insert on raw.staff_events
     for each row when (new.event_id is null) execute function raw.staff_event_columns();
+-- A payload changed in place (a repair by the owner: the ingest role cannot update) carries its
+-- typed columns along, as generated columns did.
+drop trigger if exists case_event_columns_on_update on raw.case_events;
+create trigger case_event_columns_on_update before update of payload on raw.case_events
+    for each row when (new.payload is distinct from old.payload) execute function raw.case_event_columns();
+drop trigger if exists staff_event_columns_on_update on raw.staff_events;
+create trigger staff_event_columns_on_update before update of payload on raw.staff_events
+    for each row when (new.payload is distinct from old.payload) execute function raw.staff_event_columns();
 revoke all on function raw.case_event_columns(), raw.staff_event_columns() from public;
 
 -- Indexes: unchanged, each one read by a query of the pipeline (docs/raw-layer.md):
