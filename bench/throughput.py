@@ -14,7 +14,8 @@ loaded in one session by:
     message bytes (raw_value) and the Kafka coordinates (SMTs); PostgreSQL derives the rest
     (payload, hash, typed columns) in a BEFORE INSERT trigger. Upsert on the coordinates (so a
     redelivery after a crash is idempotent), batch.size = the loader's batch, the JDBC driver's
-    reWriteBatchedInserts, tasks.max = the loader's processes;
+    reWriteBatchedInserts, tasks.max = the loader's processes; it connects as the owner role
+    (an upsert needs UPDATE, which the loader's ingest role is never given);
 (c) kafka-python iterating the messages, no parsing, no database: the Python client's ceiling;
 (d) psql's \\copy of the very rows (a) loaded, from a CSV file, into raw.case_events of a fresh
     database: what PostgreSQL itself allows on this table, with nothing in front of it.
