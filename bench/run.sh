@@ -7,6 +7,7 @@ PY=.venv/bin/python
 export DO_NOT_TRACK=1 GX_ANALYTICS_ENABLED=false
 echo "== capture: loader vs bare kafka-python vs naive INSERT";  $PY -m bench.ingest "$@"
 echo "== capture: both topics, one process vs one per topic";   $PY -m bench.capture_topics
+echo "== capture: loader vs Kafka Connect JDBC sink vs COPY";  $PY -m bench.throughput
 echo "== compute: dbt full vs incremental";                     $PY bench/dbt/run_bench.py
 echo "== guard: GX gate on 100k vs 1M cases";                   $PY -m bench.gx.run
 echo "== orchestrate: one nightly run vs a bare dbt build";     $PY -m bench.nightly.run
