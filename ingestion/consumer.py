@@ -249,7 +249,16 @@ class RawLoader:
         if self._last_write is not None and not self._last_write.done():
             self._cancel_write()
         self._writer.shutdown(wait=True)
-        self.consumer.close(timeout_ms=CLOSE_TIMEOUT_MS)
+        # kafka-python's network thread can still be reading a socket that close() shuts: it logs
+        # that read's error with a traceback, which says nothing about the data; the group is left
+        # and positions are in PostgreSQL either way.
+        kafka_log = logging.getLogger("kafka")
+        level = kafka_log.level
+        kafka_log.setLevel(logging.CRITICAL)
+        try:
+            self.consumer.close(timeout_ms=CLOSE_TIMEOUT_MS)
+        finally:
+            kafka_log.setLevel(level)
         self.sink.close()
         if self._reader is not None:
             self._reader.close()

@@ -103,7 +103,7 @@ def lineage_events(env: dict) -> list[dict]:
 def assert_night_lineage(events: list[dict], env: dict) -> None:
     """One night's OpenLineage events (file transport): the DAG run, its tasks and dbt's models
     start and complete, and together they name the topics, the raw, staging, build and marts tables."""
-    pg, db_name = f"postgres://{env['PGHOST']}:{env['PGPORT']}", env["PGDATABASE"]
+    pg, db_name = f"postgres://{env.get('PGHOST', '127.0.0.1')}:{env.get('PGPORT', '25432')}", env["PGDATABASE"]
     kafka = f"kafka://{env['KAFKA_BOOTSTRAP_SERVERS'].split(',')[0]}"
 
     def table(name: str) -> tuple[str, str]:
