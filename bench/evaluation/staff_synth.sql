@@ -189,3 +189,4 @@ select
     (extract(epoch from p.occurred_at) * 1000)::bigint,
     :ingested_at
 from payloads p
+on conflict do nothing   -- a later night's slice may name an event an earlier one loaded
