@@ -1,5 +1,5 @@
 """lineage eval_case_membership is incremental by officer-month: an incremental run recomputes
-exactly the officer-months int_eval_membership_touched lists, and its table equals a full refresh.
+exactly the officer-months eval_membership_touched lists, and its table equals a full refresh.
 
 Positions from 1 January 2026 (recorded that day): SKHDT unit U1 = leader L1, P1, P2 (processing);
 SKHDT unit U2 = P3 (processing); SNV unit V = P9 (processing). Cases (received 09:00, completed
@@ -39,7 +39,7 @@ def execute(dbname: str, sql: str) -> None:
 
 
 def touched(dbname: str) -> set[tuple[str, str]]:
-    return set(rows(dbname, "select officer_id, period from intermediate.int_eval_membership_touched"))
+    return set(rows(dbname, "select officer_id, period from lineage.eval_membership_touched"))
 
 
 def test_incremental_recomputes_the_touched_officer_months_and_equals_a_full_refresh(module_db, dbt_target):

@@ -3,7 +3,7 @@
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook=["{% if is_incremental() %}delete from {{ this }} where period_type = 'month' and (officer_id, period) in
-                (select officer_id, period from {{ ref('int_eval_membership_touched') }}){% endif %}"],
+                (select officer_id, period from {{ ref('eval_membership_touched') }}){% endif %}"],
     post_hook=['analyze {{ this }}', '{{ record_eval_membership_context() }}'],
     indexes=[{'columns': ['officer_id', 'period_type', 'period', 'kpi_code', 'case_id'], 'unique': true},
              {'columns': ['case_id']}],
@@ -15,9 +15,9 @@
     the factual rate counts the membership's measures as they are. KPIs per working day have no
     case denominator (counted_in_denominator false).
     Incremental by officer-month: a run deletes and recomputes the officer-months
-    int_eval_membership_touched lists (this run's cases' agency-months, changed exemptions, changed
+    eval_membership_touched lists (this run's cases' agency-months, changed exemptions, changed
     positions, units or KPI weights), equal to a full refresh. -#}
--- depends_on: {{ ref('int_eval_membership_touched') }}
+-- depends_on: {{ ref('eval_membership_touched') }}
 {%- set kpi_measures = eval_kpi_measures() %}
 {%- set exempted_measures = eval_exempted_measures() %}
 
@@ -28,7 +28,7 @@ kpi_rows as (
     select officer_id, period_type, period, period_start as month, agency_code, unit_code, kpi_code, kpi_scope
     from {{ ref('eval_officer_kpi_period') }}
     {%- if is_incremental() %}
-    where (officer_id, period) in (select officer_id, period from {{ ref('int_eval_membership_touched') }})
+    where (officer_id, period) in (select officer_id, period from {{ ref('eval_membership_touched') }})
     {%- endif %}
 
 ),

@@ -5,7 +5,7 @@
     - every agency and month of an event of this run's cases (int_case_flag_events holds all their
       events): each of a case's rows (a flag, its completion, its receipt) is attributed to the
       agency and month of one of its events, before this run and after it (events only accumulate);
-    - the agency-months of their receipts and completions as fct_cases has them now;
+    - the agency-months of their receipts and completions as they stand now (int_case_sla);
     - agency-months where an officer's position group (staff topic) is not the one the row was
       built with, or built with another history start (int_history_coverage);
     - every agency-month when the thresholds or complexity weights differ from those of the last
@@ -14,7 +14,7 @@
     Empty on a full build (fairness_officer_monthly then rebuilds everything). -#}
 -- depends_on: {{ ref('int_cases_affected') }}
 -- depends_on: {{ ref('int_case_flag_events') }}
--- depends_on: {{ ref('fct_cases') }}
+-- depends_on: {{ ref('int_case_sla') }}
 -- depends_on: {{ ref('int_officer_period_positions') }}
 -- depends_on: {{ ref('int_history_coverage') }}
 -- depends_on: {{ ref('fairness_thresholds') }}
@@ -38,8 +38,9 @@ config_changed as (
 
 affected as (
 
-    select cases.agency_code, cases.completing_agency_code, cases.received_date, cases.completed_date
-    from {{ ref('fct_cases') }} as cases
+    select cases.agency_code, cases.completing_agency_code,
+           {{ local_date('cases.received_at') }} as received_date, {{ local_date('cases.completed_at') }} as completed_date
+    from {{ ref('int_case_sla') }} as cases
     where cases.case_id in (select case_id from {{ ref('int_cases_affected') }})
 
 ),

@@ -3,7 +3,7 @@
     exemptions, as one md5 per officer-month: the agency and unit, the task KPIs weighted for the
     position group with their scope, and for a unit-scope KPI (a leader's) the officers positioned
     in the unit that month. eval_case_membership records it when built; an officer-month whose
-    context differs is recomputed (int_eval_membership_touched). -#}
+    context differs is recomputed (eval_membership_touched). -#}
 with
 
 kpi_rows as (

@@ -4,7 +4,7 @@
       or count in now (kpi_case_membership): a leader's rows hold the whole unit's cases;
     - every officer-month of an agency-month holding a case whose active exemption (scope, decision)
       is not the one the table was built with;
-    - officer-months whose context (int_eval_membership_context: agency, unit, KPIs, the unit's
+    - officer-months whose context (eval_membership_context: agency, unit, KPIs, the unit's
       officers) differs from the one recorded at the last build, or that are new or gone.
     With no record of the last build (the table predates it): every officer-month.
     Empty on a full build (eval_case_membership then rebuilds everything). -#}
@@ -12,7 +12,7 @@
 -- depends_on: {{ ref('int_kpi_keys_previous') }}
 -- depends_on: {{ ref('kpi_case_membership') }}
 -- depends_on: {{ ref('int_case_exemptions') }}
--- depends_on: {{ ref('int_eval_membership_context') }}
+-- depends_on: {{ ref('eval_membership_context') }}
 {%- set built = built_relation('eval_case_membership') %}
 {%- set built_context = existing_relation(build_schema(), 'eval_membership_built_context') %}
 {%- set built_exemptions = existing_relation(build_schema(), 'eval_membership_built_exemptions') %}
@@ -22,7 +22,7 @@ with
 
 context as (
 
-    select officer_id, period, month, agency_code, context from {{ ref('int_eval_membership_context') }}
+    select officer_id, period, month, agency_code, context from {{ ref('eval_membership_context') }}
 
 ),
 
