@@ -77,6 +77,10 @@ cases as (
         on membership.officer_id = members.member_id
         and membership.agency_code = members.agency_code
         and membership.month = members.month
+        -- the same rows, as a range of the index (officer_id, agency_code, activity_date): without
+        -- it each lookup reads the officer's whole history and keeps one month
+        and membership.activity_date >= members.month
+        and membership.activity_date < (members.month + interval '1 month')::date
         and membership.measure in (kpi_measures.numerator_measure, kpi_measures.denominator_measure,
                                    {%- for measure in exempted_measures.values() %} '{{ measure }}'{{ ',' if not loop.last }}{% endfor %})
     group by 1, 2, 3, 4, 5
