@@ -232,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the template database")
     parser.add_argument("--warm-up", action="store_true",
                         help="first run one incremental night on the template and load the next night's events")
+    parser.add_argument("--skip-statements", action="store_true",
+                        help="only the variants (no publication, statements or whole fairness rebuild)")
     parser.add_argument("--database", default=BASE, help=f"name of the template database (default: {BASE})")
     args = parser.parse_args(argv)
     BASE = args.database
@@ -263,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
                     watched = ", ".join(f"{m} {run['per_model'][m]:.1f}" for m in WATCHED if m in run["per_model"])
                     print(f"round {k + 1} {name:<12} {run['wall']:>7.1f} s wall {run['models']:>7.1f} s in models"
                           f"   ({watched})", flush=True)
-                    if name == "all" and statements is None:
+                    if name == "all" and statements is None and not args.skip_statements:
                         statements = render_statements(copy, as_of, args.quarter, args.agency)
                         print(f"statements: {statements}", flush=True)
                         # what the previous version did every night: fairness_officer_monthly rebuilt whole
