@@ -50,9 +50,9 @@ AGENCIES, RECEIVERS, HANDLERS = 20, 4, 5          # 20 x (4 + 5 + 1 leader) = 20
 EVAL_FROM = date(2026, 1, 1)                      # the first evaluation settings date
 EVALUATION = ("path:models/staging/staff", "path:models/intermediate/evaluation", "dim_officer_positions",
               "eval_officer_period", "eval_officer_kpi_period", "eval_officer_criteria_period", "eval_group_period",
-              "eval_case_membership", "eval_assessment_membership",
+              "eval_case_membership", "eval_assessment_membership", "eval_membership_context", "eval_membership_touched",
               "eval_settings", "eval_criteria", "eval_task_weights", "eval_assessor_weights")
-FAIRNESS = ("int_case_flag_events", "fct_case_flags", "fairness_officer_monthly",
+FAIRNESS = ("int_case_flag_events", "fct_case_flags", "int_fairness_months_touched", "fairness_officer_monthly",
             "fairness_thresholds", "procedure_complexity")
 # the first round ends with "all", whose copy then serves the statements (its publication is the slow part)
 VARIANTS = {"no_eval": EVALUATION, "no_fairness": FAIRNESS, "all": ()}
