@@ -39,6 +39,12 @@ docs: up  ## serve the dbt docs of the published marts on http://127.0.0.1:8580 
 ui: up  ## Airflow on http://127.0.0.1:8781 (AIRFLOW_PORT): the nightly DAG, its runs and task logs
 	bash scripts/airflow.sh
 
+bi: up  ## Superset dashboards on http://127.0.0.1:8088 (SUPERSET_PORT), from bi/ (installs Superset once)
+	$(PY) -m motcua bi up
+
+bi-down:  ## stop the Superset server `make bi` started
+	-$(PY) -m motcua bi down
+
 rerun: up  ## rerun one night through the Airflow scheduler: make rerun NIGHT=YYYY-MM-DD (needs `make ui`)
 	@[ -n "$(NIGHT)" ] || { echo "usage: make rerun NIGHT=YYYY-MM-DD" >&2; exit 2; }
 	$(PY) -m motcua nightly rerun --night $(NIGHT)
@@ -56,4 +62,4 @@ bench: up  ## run the benchmarks (prints figures and ratios)
 clean: down  ## remove all local state (databases, Kafka data, virtualenv)
 	rm -rf .local $(VENV)
 
-.PHONY: help setup up down status demo docs ui rerun backfill test bench clean
+.PHONY: help setup up down status demo docs ui bi bi-down rerun backfill test bench clean

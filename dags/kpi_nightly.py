@@ -27,7 +27,8 @@ Configuration (environment): MOTCUA_NIGHTLY_START_DATE (first night, default 202
 MOTCUA_NIGHTLY_DEADLINE_MINUTES (240), MOTCUA_NIGHTLY_INGEST_MAX_SECONDS (1800),
 MOTCUA_NIGHTLY_BATON_POLL_SECONDS (15), MOTCUA_NIGHTLY_BATON_WAIT_MINUTES (15), MOTCUA_NIGHTLY_DOCS
 (1; 0 skips `dbt docs generate`), MOTCUA_BUILD_SCHEMA (marts_build), MOTCUA_DBT_TARGET_PATH, MOTCUA_ALERT_WEBHOOK, plus the
-services' (PGDATABASE, KAFKA_TOPIC, ...; see README).
+services' (PGDATABASE, KAFKA_TOPIC, ...; see README). OpenLineage events of the runs, the tasks and dbt's
+models: MOTCUA_LINEAGE* (motcua/lineage.py; scripts/airflow.sh maps them to Airflow's settings).
 """
 from __future__ import annotations
 
@@ -141,6 +142,25 @@ def _no_retry(fn, *args, **kwargs):
         raise AirflowFailException(str(exc)) from exc
 
 
+def _lineage(inputs: list, outputs: list) -> None:
+    """Name a Python step's datasets on the running task. No OpenLineage extractor knows a Python
+    task, so the provider reads its inlets and outlets for the task's COMPLETE event; set here, at
+    run time, they are the names this night really used (topics, database)."""
+    task = get_current_context()["task"]
+    task.inlets = [*task.inlets, *inputs]
+    task.outlets = [*task.outlets, *outputs]
+
+
+def _lineage_parent() -> tuple[str, str] | None:
+    """This task's and its DAG run's OpenLineage ids (NAMESPACE/JOB/RUN_ID): dbt's run is their child."""
+    try:
+        from airflow.providers.openlineage.plugins.macros import lineage_parent_id, lineage_root_parent_id
+    except ImportError:         # the provider missing: dbt's run is then a root of its own
+        return None
+    ti = get_current_context()["ti"]
+    return lineage_parent_id(ti), lineage_root_parent_id(ti)
+
+
 def _on_task_failure(context) -> None:
     """Runs in the failing task's worker: the alert names the night, the task and the cause."""
     from nightly.alerts import on_task_failure
@@ -184,9 +204,12 @@ def kpi_nightly():
     @task(retries=3, execution_timeout=timedelta(hours=1))
     def ingest() -> dict:
         from nightly import capture
+        from nightly.lineage import capture_datasets
 
         _start()
-        return _no_retry(capture.ingest, float(os.environ.get("MOTCUA_NIGHTLY_INGEST_MAX_SECONDS") or 1800))
+        loaded = _no_retry(capture.ingest, float(os.environ.get("MOTCUA_NIGHTLY_INGEST_MAX_SECONDS") or 1800))
+        _lineage(*capture_datasets())
+        return loaded
 
     @task(retries=2, execution_timeout=timedelta(hours=1))
     def gate_raw_staging() -> dict:
@@ -201,7 +224,8 @@ def kpi_nightly():
     def dbt_build() -> dict:
         from nightly import transform
 
-        return _no_retry(transform.dbt_build, _start()["as_of"]).as_json()
+        night = _start()
+        return _no_retry(transform.dbt_build, night["as_of"], lineage_parent=_lineage_parent()).as_json()
 
     @task(retries=2, execution_timeout=timedelta(hours=1))
     def gate_marts() -> dict:
@@ -211,11 +235,15 @@ def kpi_nightly():
 
     @task(retries=3, execution_timeout=timedelta(minutes=30))
     def publish(raw_staging: dict, marts: dict, build: dict) -> dict:
+        from motcua.settings import build_schema
         from nightly import publish as step
+        from nightly.lineage import publish_datasets
 
         night = _start()
-        return _no_retry(step.publish_night, night["run_id"], night["day"], night["start"], night["end"], build,
-                         {**raw_staging, **marts})
+        published = _no_retry(step.publish_night, night["run_id"], night["day"], night["start"], night["end"], build,
+                              {**raw_staging, **marts})
+        _lineage(*publish_datasets(build_schema(), published["tables"], published["swapped"]))
+        return published
 
     @task(retries=1, execution_timeout=timedelta(minutes=30))
     def refresh_docs(published: dict) -> dict:

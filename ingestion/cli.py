@@ -11,6 +11,7 @@ Examples:
   motcua ingest consume --bounded            # catch up to the end offsets seen at start, exit
   motcua ingest consume --contract staff     # the staff topic; continuous; stops on SIGTERM / Ctrl-C
   motcua ingest consume --all --bounded      # one loader process per topic, in parallel
+  motcua ingest consume --processes 2        # two loaders of the case topic in one group (two cores)
   motcua ingest reconcile --all              # exit 1 unless produced = loaded + redeliveries + quarantined
 
 Exit status: 0 done; 1 reconcile found a mismatch; 2 bad usage or configuration, Kafka or
@@ -104,10 +105,10 @@ def _foreign_group(exc: Exception, topic: str) -> PermanentError:
 
 
 def cmd_consume(args) -> int:
-    if args.all:
+    if args.all or args.processes > 1:
         from ingestion.parallel import consume_all
 
-        return consume_all(args, list(CONTRACTS))
+        return consume_all(args, list(CONTRACTS) if args.all else [_contract(args).name])
     from ingestion.checkpoint import ForeignGroupError
     from ingestion.consumer import BoundedLoadTimeout, LoadStopped, RawLoader, install_signal_handlers
     from ingestion.sink import RawSink
@@ -192,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--contract", choices=sorted(CONTRACTS), help=contract_help)
     p.add_argument("--all", action="store_true",
                    help="every topic, one loader process each, in parallel; exit status the worst of them")
+    p.add_argument("--processes", type=types.positive_int, default=1, metavar="N",
+                   help="N loader processes per topic in its consumer group, splitting the partitions (uses "
+                        "more cores; at most one per partition does work)")
     p.add_argument("--bounded", action="store_true", help="stop at the end offsets seen at start")
     p.add_argument("--max-seconds", type=types.positive_float,
                    help="bounded mode: give up (exit 2) when not done by then, whatever it is waiting for")

@@ -28,13 +28,15 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "psql": ("motcua.psql:main", "psql as a project role (bi, auditor, transform, ingest, owner)"),
     "docs": ("motcua.docs:main", "dbt docs of the published marts: build, serve"),
     "pii": ("ingestion.pii:main", "the personal-data hashing key: status, rotate-key"),
-    "audit": ("publish.audit_cli:main", "publication history: verify-history (hash chain, seal)"),
+    "audit": ("publish.audit_cli:main", "auditors: verify-history (hash chain, seal), trace (a figure to its raw events, --verify)"),
     "security": ("publish.security_cli:main", "who may do what: roles (privilege table from the database)"),
     "nightly": ("motcua.nightly:main", "rerun or backfill nights through the Airflow scheduler"),
     "kpi": ("motcua.kpi_registry:main", "the KPI registry: generate the dbt files derived from it (--check)"),
     "statement": ("motcua.statement.__main__:main", "an officer's evaluation statement (HTML/PDF), or an agency's"),
     "staff": ("ingestion.staff_import.cli:main", "assessments from a spreadsheet to the staff topic: import, template"),
     "due-soon": ("motcua.due_soon:main", "early warning: cases due soon (show), intraday refresh, digests (alert)"),
+    "bi": ("motcua.bi:main", "Apache Superset with the dashboards of bi/: up, down, status, bundle"),
+    "lineage": ("motcua.lineage:main", "where the nightly run's OpenLineage events go (show, env)"),
 }
 
 

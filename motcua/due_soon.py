@@ -18,6 +18,7 @@ rows in orchestration.due_soon_posts say which agencies were already posted.
     motcua due-soon show [--at ISO] [--agency CODE]     the due-soon cases as of an instant
     motcua due-soon refresh                             apply the events loaded since the build
     motcua due-soon alert [--at ISO]                    refresh, then post the window's digests
+    motcua due-soon summary [--at ISO]                  per agency: due within the window / overdue
 """
 from __future__ import annotations
 
@@ -160,6 +161,18 @@ def digests(conn: psycopg.Connection, at: datetime) -> list[Digest]:
     return list(by_agency.values())
 
 
+def summary_lines(found: list[Digest], at: datetime) -> list[str]:
+    """The due-soon count per agency as of `at` (what `make demo` prints): due within the window, overdue."""
+    local = at.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+    lines = [f"Due soon (cảnh báo sắp trễ hạn) at {local}: open cases per agency due within the window / overdue"]
+    for d in sorted(found, key=lambda d: d.agency_code):
+        lines.append(f"  {d.agency_code:<8} due within {d.window_hours:g} working hours: {d.due_count:>5}"
+                     f"   overdue: {d.overdue_count:>5}")
+    if not found:
+        lines.append("  (none: no open case is due within the window or overdue)")
+    return lines
+
+
 def window_start(at: datetime) -> datetime:
     """The half-hour slot holding `at` (the key that makes a rerun post nothing new)."""
     local = at.astimezone(TZ)
@@ -212,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", help="the due-soon cases as of an instant (BI's view)")
     show.add_argument("--at", help="ISO instant (local time if no offset); default now")
     show.add_argument("--agency", help="only this agency's cases; default all")
+    summary = sub.add_parser("summary", help="per agency: cases due within the window and overdue (BI's view)")
+    summary.add_argument("--at", help="ISO instant (local time if no offset); default now")
     sub.add_parser("refresh", help="apply the events loaded since the nightly build")
     alert = sub.add_parser("alert", help="on a working day: refresh, then post the half-hour window's digests (once)")
     alert.add_argument("--at", help="ISO instant (local time if no offset); default now")
@@ -235,6 +250,11 @@ def main(argv: list[str] | None = None) -> int:
                     "order by agency_code, working_minutes_left", (at, args.agency, args.agency)).fetchall()
             for row in rows:
                 print("\t".join("" if v is None else str(v) for v in row))
+            return 0
+        if args.command == "summary":
+            with db.connect("bi") as conn:
+                found = digests(conn, at)
+            print("\n".join(summary_lines(found, at)))
             return 0
         with db.connect("transform") as conn:
             if args.command == "refresh":

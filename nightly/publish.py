@@ -10,8 +10,8 @@ def publish_night(run_id: str, day: date, start: datetime, end: datetime, build:
     """Publish the night's gated build (publish.publish): one transaction, history appended.
 
     `build` is dbt_build's DbtRun as JSON, `verdicts` the gates' (raw, staging, marts) as returned
-    by gate(). Returns what the task hands on: the publication id, whether BI's tables were swapped
-    and the number of revised values.
+    by gate(). Returns what the task hands on: the publication id, whether BI's tables were swapped,
+    the number of revised values and the tables published (their lineage).
     """
     from publish import PublishRequest, publish
     from publish.provenance import git_commit
@@ -23,4 +23,5 @@ def publish_night(run_id: str, day: date, start: datetime, end: datetime, build:
     )
     result = publish(request)
     print(result.summary(), flush=True)
-    return {"publication_id": result.publication_id, "swapped": result.swapped, "revisions": result.revisions}
+    return {"publication_id": result.publication_id, "swapped": result.swapped, "revisions": result.revisions,
+            "tables": sorted(result.tables)}

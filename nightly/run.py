@@ -43,7 +43,10 @@ def quiet_loggers() -> None:
 
 def run_child(cmd: list[str], *, cwd: Path, timeout: float, extra_env: dict[str, str] | None = None) -> tuple[int, str]:
     """Run a command; echo its summary, warning and error lines into the task log; return (rc, output)."""
-    log.info("running: %s%s", " ".join(cmd), "".join(f" ({k}={v})" for k, v in (extra_env or {}).items()))
+    # The project's own settings with their values; others (OpenLineage's transport may carry an
+    # endpoint's API key) by name only.
+    shown = "".join(f" ({k}={v})" if k.startswith("MOTCUA_") else f" ({k})" for k, v in (extra_env or {}).items())
+    log.info("running: %s%s", " ".join(cmd), shown)
     lines: list[str] = []
     hidden = 0
     with subprocess.Popen(cmd, cwd=cwd, env={**_env(), **(extra_env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

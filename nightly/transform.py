@@ -56,8 +56,9 @@ def ensure_staging(as_of: str, target: Path | None = None) -> bool:
     return True
 
 
-def dbt_command(*args: str, target: Path) -> list[str]:
-    return [str(Path(sys.executable).with_name("dbt")), *args, "--profiles-dir", str(DBT_PROJECT),
+def dbt_command(*args: str, target: Path, wrapper: list[str] | None = None) -> list[str]:
+    """dbt's command line; `wrapper` (dbt-ol) runs dbt itself and reports what it built."""
+    return [*(wrapper or [str(Path(sys.executable).with_name("dbt"))]), *args, "--profiles-dir", str(DBT_PROJECT),
             "--project-dir", str(DBT_PROJECT), "--target-path", str(target), "--log-path", str(target / "logs")]
 
 
@@ -82,18 +83,25 @@ def classify_dbt_failure(rc: int, output: str, results: list[dict] | None) -> Ex
                             f"{len(failed_tests)} failed test(s); first: {detail}")
 
 
-def dbt_build(as_of: str, target: Path | None = None, extra_args: tuple[str, ...] = ()) -> DbtRun:
+def dbt_build(as_of: str, target: Path | None = None, extra_args: tuple[str, ...] = (),
+              lineage_parent: tuple[str, str] | None = None) -> DbtRun:
     """`dbt build` of the whole project (incremental models recompute only what changed).
 
     Unit tests are CI's business (they mock inputs and prove nothing about tonight's data), so the
-    nightly excludes them, as dbt recommends for production builds.
+    nightly excludes them, as dbt recommends for production builds. With lineage on (MOTCUA_LINEAGE,
+    motcua/lineage.py) dbt-ol runs the same build and emits each model's OpenLineage events, as a
+    child of `lineage_parent` (the Airflow task's and DAG run's NAMESPACE/JOB/RUN_ID) when given.
     """
+    from nightly.lineage import dbt_lineage
+
     target = target or dbt_target_path()
     target.mkdir(parents=True, exist_ok=True)
     (target / "run_results.json").unlink(missing_ok=True)     # never read a previous run's results
     timeout = float(os.environ.get("MOTCUA_DBT_TIMEOUT_SECONDS", "7200"))
-    rc, out = run_child(dbt_command("build", "--exclude-resource-type", "unit_test", *extra_args, target=target), extra_env=as_of_env(as_of),
-                   cwd=DBT_PROJECT, timeout=timeout)
+    wrapper, lineage_env = dbt_lineage(*(lineage_parent or ()))
+    rc, out = run_child(dbt_command("build", "--exclude-resource-type", "unit_test", *extra_args, target=target,
+                                    wrapper=wrapper),
+                        extra_env={**lineage_env, **as_of_env(as_of)}, cwd=DBT_PROJECT, timeout=timeout)
     parsed = read_run_results(target)
     if rc != 0:
         raise classify_dbt_failure(rc, out, parsed[1] if parsed else None)

@@ -91,9 +91,10 @@ class PublishConfig:
 # The early warning's open cases and the calendar's working-minute index, which
 # marts.open_cases_due_soon reads (dbt_project/macros/due_soon.sql).
 DUE_SOON_TABLES = ("fct_due_soon_open_cases", "dim_working_calendar")
-# The fairness marts (gaming flags per case, the officer-month comparison): published whenever
-# the build has them, so BI reads them beside the KPIs.
-FAIRNESS_TABLES = ("fct_case_flags", "fairness_officer_monthly")
+# The fairness marts (gaming flags per case, the officer-month comparison, the officer-day flag
+# counts): published whenever the build has them, so BI reads them beside the KPIs. They have no
+# grain here, so they are copied whole (a group median moves with every officer of the group).
+FAIRNESS_TABLES = ("fct_case_flags", "fairness_officer_monthly", "fairness_officer_daily")
 
 
 def is_extra_published_table(name: str) -> bool:

@@ -52,6 +52,10 @@ if [[ ! -x "$VENV_BIN/airflow" ]]; then
   exit 1
 fi
 mkdir -p "$AIRFLOW_HOME"
+# OpenLineage (the DAG's runs and tasks, and dbt's models): MOTCUA_LINEAGE* mapped to Airflow's
+# [openlineage] settings and the client's (motcua/lineage.py); by default a file under the state folder.
+lineage_env="$("$VENV_BIN/python" -m motcua lineage env)" || exit 2
+eval "$lineage_env"
 
 ensure_metadata() {
   # SQLite is fine for one machine; `db migrate` is idempotent (a few seconds when up to date).

@@ -36,6 +36,9 @@ step "4/4 published KPIs (read as the BI role)"
 $PY scripts/kpi_summary.py
 echo
 $PY scripts/fairness_summary.py
+echo
+# "today" is the working morning after the night the DAG ran for: the first due-soon alert window
+$PY -m motcua due-soon summary --at "$(date -u -d "$NIGHT + 1 day" +%F)T08:00:00+07:00"
 
 step "evaluation (Decree 335): each agency's bands for the last complete month and quarter, one officer's statement"
 $PY -m motcua.statement.summary --as-of "$NIGHT"
@@ -48,6 +51,7 @@ Next (from this folder, in any shell; the passwords come from $STATE/secrets.env
   .venv/bin/motcua psql --role auditor          # also audit.* and the raw layer; --help for the other roles
   dbt docs (the published marts): $STATE/dbt_docs/index.html   or: make docs   (http://127.0.0.1:${MOTCUA_DOCS_PORT:-8580})
   Data Docs (Great Expectations): $STATE/data_docs/index.html
+  lineage (OpenLineage, the night's DAG, tasks and dbt models): $($PY -m motcua lineage show | sed 's/^OpenLineage: //')
   Airflow UI: bash scripts/airflow.sh   (says where the login is); then, with the DAG unpaused,
   .venv/bin/motcua nightly rerun --night ${NIGHT}   reruns this night through the scheduler, task logs in the UI
 MSG

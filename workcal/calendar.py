@@ -22,7 +22,9 @@ The SLA clock (docs/domain/sla-clock.md):
   day's opening), then the deadline is the same clock time N working days later. A fractional
   part is a share of one day's office minutes (0.5 day = 240 minutes with default hours),
   added with `add_working_minutes`. So `working_minutes_between(receipt, deadline)` equals
-  N x daily minutes for any receipt.
+  N x daily minutes for any receipt. A deadline that falls on a period boundary is the end of
+  the earlier period (a clock started at 08:00 Monday, 1 day: Monday 17:00, not Tuesday 08:00),
+  the convention of the published marts (docs/domain/working-time-calendar.md).
 """
 from __future__ import annotations
 
@@ -184,7 +186,10 @@ class WorkCalendar:
             for o in range(new_base, self._base):
                 prefix.append(prefix[-1] + (self._day_us if self.is_working_day(date.fromordinal(o)) else 0))
             shift = prefix.pop()
-            self._cum = prefix + [c + shift for c in self._cum]
+            # Earlier days get positions below the old first day's: positions already handed
+            # out stay valid (shifting them would break a difference taken across the extension).
+            first = self._cum[0]
+            self._cum = [p - shift + first for p in prefix] + self._cum
             self._base = new_base
         cum = self._cum
         next_day = self._base + len(cum) - 1  # first day not yet indexed
@@ -292,11 +297,11 @@ class WorkCalendar:
         whole = int(days)
         if whole:
             # Every working day holds exactly one day of office time, so "same clock time N
-            # working days later" is N days further on the axis; a start at a period opening
-            # lands on the previous period's end there, hence the normalisation.
+            # working days later" is N days further on the axis. A start at a period opening
+            # lands on the previous period's end (08:00 + 1 day = 17:00 the day before the
+            # next opening): the deadline is the instant the allotted working time runs out
+            # (docs/domain/working-time-calendar.md, day-boundary convention), as in the marts.
             result = self._instant_at(self._position(start) + whole * self._day_us)
-            if any(_us_of_day(start) == s for s, _ in self._periods):
-                result = self._normalize(result)
         else:
             result = start
         fraction = days - whole

@@ -39,8 +39,8 @@ class SuiteSpec:
 
 
 def build_layer(layer: str, ctx: BuildContext) -> list[SuiteSpec]:
-    from expectations.suites import evaluation, marts, raw, staging
+    from expectations.suites import evaluation, marts, raw, staff, staging
 
-    builders = {"raw": raw.build, "staging": staging.build,
-                "marts": lambda c: marts.build(c) + evaluation.build(c)}
+    builders = {"raw": raw.build, "staging": lambda c: staging.build(c) + staff.build_staging(c),
+                "marts": lambda c: marts.build(c) + evaluation.build(c) + staff.build_marts(c)}
     return builders[layer](ctx)

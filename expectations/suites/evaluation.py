@@ -141,6 +141,34 @@ def _officer(ctx: BuildContext, rows: list[SettingRow]) -> SuiteSpec:
  where (coalesce(quota_demoted, false) and (band_before_quota <> 'excellent' or band <> 'good'))
     or (not coalesce(quota_demoted, false) and band is distinct from band_before_quota)
     or (coalesce(quota_tie, false) and not coalesce(quota_demoted, false))"""))
+    group_rel = f"{ctx.config.marts_schema}.{GROUP}"
+    quota_cols = {"agency_code", "position_group", "total_points", "band_before_quota", "quota_demoted", "quota_tie"}
+    if quota_cols <= present and {"quota_k"} <= set(ctx.catalog.names(group_rel)):
+        exps.append(no_rows(
+            "eval_officer_period_quota_keeps_the_highest", CRITICAL,
+            "Within each group and period the quota keeps the highest totals: an officer excellent before the "
+            "quota stays excellent exactly when at most quota_k excellent officers have a total at or above "
+            "theirs; a demoted officer with fewer than quota_k totals strictly above is a tie (quota_tie).",
+            f"""select * from (
+  select o.officer_id, o.agency_code, o.position_group, o.period_type, o.period, o.total_points,
+         o.quota_demoted, o.quota_tie, g.quota_k,
+         (select count(*) from {rel} as p
+           where p.agency_code = o.agency_code and p.position_group = o.position_group
+             and p.period_type = o.period_type and p.period = o.period
+             and p.band_before_quota = 'excellent' and p.total_points >= o.total_points)::int as at_or_above,
+         (select count(*) from {rel} as p
+           where p.agency_code = o.agency_code and p.position_group = o.position_group
+             and p.period_type = o.period_type and p.period = o.period
+             and p.band_before_quota = 'excellent' and p.total_points > o.total_points)::int as above
+    from {rel} as o
+    left join {group_rel} as g
+      on g.agency_code = o.agency_code and g.position_group = o.position_group
+     and g.period_type = o.period_type and g.period = o.period
+   where o.band_before_quota = 'excellent') as q
+ where q.quota_k is null
+    or coalesce(q.quota_demoted, false) is distinct from (q.at_or_above > q.quota_k)
+    or coalesce(q.quota_tie, false) is distinct from (q.at_or_above > q.quota_k and q.above < q.quota_k)
+ order by q.agency_code, q.position_group, q.period_type, q.period, q.total_points desc"""))
     return SuiteSpec(name=f"marts.{OFFICER}", layer="marts", requires=(rel,), table=rel, expectations=exps)
 
 

@@ -7,12 +7,16 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+from motcua.lineage import LineageSettings
+
 
 ROOT = Path(__file__).resolve().parents[2]
 AIRFLOW = Path(sys.executable).with_name("airflow")
 
 
 def airflow_env(home: Path, **extra: str) -> dict[str, str]:
+    """Airflow's settings as scripts/airflow.sh makes them. OpenLineage is off unless a test turns
+    it on (MOTCUA_LINEAGE=on, MOTCUA_LINEAGE_FILE=...): mapped as the script maps it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
     env.update(
         AIRFLOW_HOME=str(home),
@@ -26,8 +30,19 @@ def airflow_env(home: Path, **extra: str) -> dict[str, str]:
         MOTCUA_NIGHTLY_START_DATE="2026-01-01",
     )
     env.pop("MOTCUA_ALERT_WEBHOOK", None)
+    lineage = {k: extra.pop(k) for k in list(extra) if k.startswith("MOTCUA_LINEAGE")}
     env.update(extra)
-    return env
+    return with_lineage(env, **(lineage or {"MOTCUA_LINEAGE": "off"}))
+
+
+def with_lineage(env: dict[str, str], **lineage: str) -> dict[str, str]:
+    """`env` with only the given MOTCUA_LINEAGE* settings, mapped as scripts/airflow.sh maps them."""
+    env = {k: v for k, v in env.items()
+           if not k.startswith(("AIRFLOW__OPENLINEAGE__", "OPENLINEAGE", "MOTCUA_LINEAGE"))}
+    env.update(lineage)
+    settings = LineageSettings.from_env(env)
+    settings.prepare()
+    return {**env, **settings.airflow_env(), **settings.client_env()}
 
 
 def migrate_metadata(home: Path) -> None:

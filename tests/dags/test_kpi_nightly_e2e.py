@@ -19,7 +19,7 @@ import pytest
 
 from ingestion import db
 from publish import PublishConfig, publish
-from tests.dags.airflow_env import ROOT, airflow_env, dags_test, migrate_metadata
+from tests.dags.airflow_env import ROOT, airflow_env, dags_test, migrate_metadata, with_lineage
 from tests.dbt.dbt_runner import BUILD_SCHEMA
 from tests.publish.build import BUILD, create_build, record_gate, request
 
@@ -49,6 +49,7 @@ def night_env(pg_db, make_topic, services, airflow_home, dbt_target, tmp_path):
         KAFKA_CONSUMER_GROUP=f"test-nightly-{uuid.uuid4().hex[:8]}", MOTCUA_BUILD_SCHEMA=BUILD_SCHEMA,
         MOTCUA_DBT_TARGET_PATH=str(dbt_target), MOTCUA_GX_GX_STATE_DIR=str(tmp_path / "gx"),
         MOTCUA_GX_DATA_DOCS_DIR=str(tmp_path / "data_docs"), MOTCUA_DBT_DOCS_DIR=str(tmp_path / "dbt_docs"),
+        MOTCUA_LINEAGE="on", MOTCUA_LINEAGE_FILE=str(tmp_path / "openlineage" / "events.jsonl"),
     )
     return env, topic
 
@@ -94,6 +95,61 @@ def run_night(env: dict, night: date, *extra: str) -> str:
     return out
 
 
+def lineage_events(env: dict) -> list[dict]:
+    path = Path(env["MOTCUA_LINEAGE_FILE"])
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def assert_night_lineage(events: list[dict], env: dict) -> None:
+    """One night's OpenLineage events (file transport): the DAG run, its tasks and dbt's models
+    start and complete, and together they name the topics, the raw, staging, build and marts tables."""
+    pg, db_name = f"postgres://{env['PGHOST']}:{env['PGPORT']}", env["PGDATABASE"]
+    kafka = f"kafka://{env['KAFKA_BOOTSTRAP_SERVERS'].split(',')[0]}"
+
+    def table(name: str) -> tuple[str, str]:
+        return pg, f"{db_name}.{name}"
+
+    runs: dict[str, set[str]] = {}
+    for e in events:
+        runs.setdefault(e["job"]["name"], set()).add(e["eventType"])
+        assert e["job"]["namespace"] == "motcua", e["job"]
+    # `airflow dags test` creates its DAG run already running: the run's START comes from the scheduler only.
+    assert "COMPLETE" in runs.get("kpi_nightly", set()), sorted(runs)
+    for job in ("kpi_nightly.ingest", "kpi_nightly.gate_raw_staging", "kpi_nightly.dbt_build",
+                "kpi_nightly.gate_marts", "kpi_nightly.publish"):
+        assert {"START", "COMPLETE"} <= runs.get(job, set()), (job, sorted(runs))
+
+    def completed(job: str) -> dict:
+        (event,) = [e for e in events if e["job"]["name"] == job and e["eventType"] == "COMPLETE"]
+        return event
+
+    def names(event: dict, side: str) -> set[tuple[str, str]]:
+        return {(d["namespace"], d["name"]) for d in event.get(side) or []}
+
+    ingest = completed("kpi_nightly.ingest")
+    assert names(ingest, "inputs") == {(kafka, env["KAFKA_TOPIC"]), (kafka, env["KAFKA_STAFF_TOPIC"])}
+    assert names(ingest, "outputs") == {table("raw.case_events"), table("raw.staff_events")}
+
+    # dbt's run: a child of the dbt_build task's run, then one job per model and test
+    dbt_task = completed("kpi_nightly.dbt_build")
+    children = [e for e in events if (e["run"].get("facets", {}).get("parent") or {}).get("run", {}).get("runId")
+                == dbt_task["run"]["runId"]]
+    assert {e["eventType"] for e in children} == {"START", "COMPLETE"}, children
+    dbt_ins = {n for e in events if e["eventType"] == "COMPLETE" for n in names(e, "inputs")}
+    dbt_outs = {n for e in events if e["eventType"] == "COMPLETE" and not e["job"]["name"].startswith("kpi_nightly")
+                for n in names(e, "outputs")}
+    assert table("raw.case_events") in dbt_ins and table("raw.staff_events") in dbt_ins
+    assert table("staging.stg_motcua__case_events") in dbt_outs
+    assert table("staging.stg_motcua__case_events") in dbt_ins
+    assert table(f"{BUILD_SCHEMA}.kpi_officer_daily") in dbt_outs
+
+    published = completed("kpi_nightly.publish")
+    assert table(f"{BUILD_SCHEMA}.kpi_officer_daily") in names(published, "inputs")
+    assert {table(f"marts.{t}") for t in ("fct_cases", "kpi_officer_daily", "kpi_officer_monthly",
+                                           "kpi_agency_monthly")} <= names(published, "outputs")
+    assert table("audit.publications") in names(published, "outputs")
+
+
 def test_backfill_with_late_events_records_revisions_and_a_rerun_publishes_the_same_figures(night_env, pg_db, tmp_path,
                                                                                            dbt_target):
     env, topic = night_env
@@ -106,6 +162,19 @@ def test_backfill_with_late_events_records_revisions_and_a_rerun_publishes_the_s
     assert "quality gate PASSED: layer=marts date=2026-02-02" in out
     assert Path(env["MOTCUA_DBT_DOCS_DIR"], "index.html").exists()
     assert Path(env["MOTCUA_DBT_DOCS_DIR"], "target", "catalog.json").exists()
+    assert_night_lineage(lineage_events(env), env)
+    # names, schemas, SQL and timings only: no secret, no applicant's personal data
+    text = Path(env["MOTCUA_LINEAGE_FILE"]).read_text()
+    from motcua.settings import local_secret
+    for secret in ("MOTCUA_PII_HMAC_KEY", "MOTCUA_TRANSFORM_PASSWORD", "MOTCUA_INGEST_PASSWORD", "MOTCUA_GATE_PASSWORD"):
+        assert local_secret(secret) and local_secret(secret) not in text, secret
+    applicants = [json.loads(m["value"])["data"]["applicant"] for m in arrived
+                  if json.loads(m["value"])["event_type"] == "case.received"]
+    identifiers = [a[k] for a in applicants for k in ("id_number", "phone") if k in a]
+    assert identifiers and not [v for v in identifiers if v in text]
+    # The later nights run without lineage: off emits nothing, from Airflow or dbt.
+    emitted = lineage_events(env)
+    env = with_lineage(env, MOTCUA_LINEAGE="off", MOTCUA_LINEAGE_FILE=env["MOTCUA_LINEAGE_FILE"])
     expected_1 = receipts_by_officer_day(arrived)
     assert published_receipts(pg_db) == expected_1
     (pub1, run_id, local_date, commit, invocation, gates), = query(
@@ -122,6 +191,7 @@ def test_backfill_with_late_events_records_revisions_and_a_rerun_publishes_the_s
     # Night 2 brings late receipts of 2 February; the docs step is left out of the later nights (time).
     arrived += produce_night(env, topic, NIGHTS[1], tmp_path / "n2.jsonl")
     run_night(env, NIGHTS[1], "--mark-success-pattern", "refresh_docs")
+    assert lineage_events(env) == emitted
     expected_2 = receipts_by_officer_day(arrived)
     assert published_receipts(pg_db) == expected_2
     revised = {k: (pub1_values.get(k, 0), n) for k, n in expected_2.items()
@@ -211,6 +281,10 @@ def test_a_night_with_bad_data_fails_at_the_gate_and_publishes_nothing(night_env
     assert f"ALERT run_failed: kpi_nightly night {today.isoformat()} failed at task gate_raw_staging" in out
     assert "up_for_retry" not in out                                # a blocked gate is not retried
     assert "starting task_id=dbt_build" not in out and "starting task_id=publish" not in out
+    # Lineage shows where the night stopped: the gate's run and the DAG run failed, dbt never ran.
+    seen = {(e["job"]["name"], e["eventType"]) for e in lineage_events(env)}
+    assert {("kpi_nightly.ingest", "COMPLETE"), ("kpi_nightly.gate_raw_staging", "FAIL"), ("kpi_nightly", "FAIL")} <= seen
+    assert not {name for name, _ in seen if name == "kpi_nightly.dbt_build" or name.startswith("dbt-run")}
     # BI still sees the last good figures; the history has no new publication.
     assert query(pg_db, "select * from marts.kpi_officer_daily order by 1", role="bi") == published
     assert query(pg_db, "select publication_id from audit.publications") == [(good.publication_id,)]

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -119,6 +120,7 @@ def stack(services, tmp_path_factory):
             # a small share of the day's arrivals: a low threshold makes them block, as the test needs.
             MOTCUA_GX_PER_EVENT_CRITICAL_SHARE="0.001",
             MOTCUA_ALERT_WEBHOOK=f"http://127.0.0.1:{server.server_port}/hook",
+            MOTCUA_LINEAGE="on", MOTCUA_LINEAGE_FILE=str(root / "openlineage" / "events.jsonl"),
         )
         home.mkdir(parents=True)
         out = root / "airflow.out"
@@ -266,6 +268,18 @@ def test_a_backfill_runs_its_nights_one_at_a_time_oldest_first_whatever_starts_t
                                                         where table_name = 'kpi_officer_daily'""")}
     assert NIGHTS[1] in revised_on
     assert query(stack.dbname, "select run_id, night from orchestration.night_baton") == [(None, None)]
+
+    # OpenLineage from the scheduler (the DAG runs: 4 started, 3 complete, tonight's failed) and from
+    # each run's tasks. The scheduler hands its events to worker processes: they may land a moment later.
+    def dag_run_events() -> Counter:
+        path = Path(stack.env["MOTCUA_LINEAGE_FILE"])
+        lines = path.read_text().splitlines() if path.exists() else []
+        return Counter(e["eventType"] for e in map(json.loads, lines) if e["job"]["name"] == DAG)
+
+    deadline = time.monotonic() + 60
+    while dag_run_events() != Counter(START=4, COMPLETE=3, FAIL=1) and time.monotonic() < deadline:
+        time.sleep(2)
+    assert dag_run_events() == Counter(START=4, COMPLETE=3, FAIL=1)
 
 
 def test_a_night_blocked_at_the_gate_alerts_then_is_cleared_after_the_data_fix_and_publishes(stack, nights):

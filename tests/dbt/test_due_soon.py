@@ -79,6 +79,31 @@ def test_across_the_national_day_holiday(published):
     assert "P1" not in got
 
 
+def test_summary_prints_each_agency_due_and_overdue(published, monkeypatch, capsys):
+    # Fri 14 Aug 16:00: W1 (SKHDT) 120 min left, O1 (SNV) overdue; H1, M1, B1 beyond 8 h, P1 waiting.
+    # Fri 28 Aug 16:00: H1 120 min left; W1 (17 Aug), M1 (24 Aug), B1 (26 Aug) and O1 overdue.
+    monkeypatch.setenv("PGDATABASE", published)
+    assert due_soon.main(["summary", "--at", "2026-08-14T16:00:00+07:00"]) == 0
+    assert due_soon.main(["summary", "--at", "2026-08-28T16:00:00+07:00"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Due soon (cảnh báo sắp trễ hạn) at 2026-08-14 16:00: open cases per agency due within the window / overdue",
+        "  SKHDT    due within 8 working hours:     1   overdue:     0",
+        "  SNV      due within 8 working hours:     0   overdue:     1",
+        "Due soon (cảnh báo sắp trễ hạn) at 2026-08-28 16:00: open cases per agency due within the window / overdue",
+        "  SKHDT    due within 8 working hours:     1   overdue:     3",
+        "  SNV      due within 8 working hours:     0   overdue:     1",
+    ]
+
+
+def test_summary_lines_of_a_hand_built_table():
+    at = vn("2026-03-02 08:00")
+    found = [due_soon.Digest("STNMT", due_count=0, overdue_count=12), due_soon.Digest("SKHDT", due_count=3)]
+    assert due_soon.summary_lines(found, at)[1:] == [
+        "  SKHDT    due within 8 working hours:     3   overdue:     0",
+        "  STNMT    due within 8 working hours:     0   overdue:    12"]
+    assert due_soon.summary_lines([], at)[1:] == ["  (none: no open case is due within the window or overdue)"]
+
+
 def test_window_is_configuration(published):
     # the seed's 8 h applies: nothing is due soon (M1 has 600 min left across the worked Saturday) ...
     assert rows(published, "select case_id, window_working_hours from marts.open_cases_due_soon_at(%s) "

@@ -165,6 +165,39 @@ def test_flag_rates_beside_the_group_median(built):
     assert others["R"][5:] == (1, 2, D("0.5000"))                 # F8 flagged, F9 not
 
 
+def test_daily_flags_add_up_to_the_month(built):
+    got = {(r[0], r[1]): r[2:] for r in rows(built, f"""
+        select officer_id, flag_date::text,
+               return_near_deadline_count, return_near_deadline_checked, return_near_deadline_rate,
+               repeated_return_count, repeated_return_checked,
+               withdrawal_near_deadline_count, withdrawal_near_deadline_checked,
+               extension_after_deadline_count, extension_after_deadline_checked, extension_after_deadline_rate,
+               late_recorded_count, late_recorded_checked, flag_count
+        from {BUILD_SCHEMA}.fairness_officer_daily where agency_code = 'SKHDT'""")}
+    # Each flag on the day of the event that speaks for the case (test_flags_and_their_boundaries):
+    # A: F1 returned Thu 5 (not near), F2 returned Fri 6 (near), F4 withdrawn Fri 6 (near);
+    # B: F10 returned Mon 2, F7's second return Tue 3 (repeated), F3 returned Wed 4 (past the
+    # deadline), F5 and F6 extended Wed 4 (F5 after the deadline); R: F8 and F9 on Mon 2 (F8 late).
+    assert got == {
+        ("A", "2026-03-05"): (0, 1, D("0.0000"), 0, 1, 0, 0, 0, 0, None, 0, 0, 0),
+        ("A", "2026-03-06"): (1, 1, D("1.0000"), 0, 1, 1, 1, 0, 0, None, 0, 0, 2),
+        ("B", "2026-03-02"): (0, 1, D("0.0000"), 0, 1, 0, 0, 0, 0, None, 0, 0, 0),
+        ("B", "2026-03-03"): (0, 1, D("0.0000"), 1, 1, 0, 0, 0, 0, None, 0, 0, 1),
+        ("B", "2026-03-04"): (1, 1, D("1.0000"), 0, 1, 0, 0, 1, 2, D("0.5000"), 0, 0, 2),
+        ("R", "2026-03-02"): (0, 0, None, 0, 0, 0, 0, 0, 0, None, 1, 2, 1),
+    }
+    # every officer-month: the days add up to the monthly mart's counts
+    flags = ["return_near_deadline", "withdrawal_near_deadline", "extension_after_deadline", "repeated_return",
+             "late_recorded"]
+    sums = ", ".join(f"sum({f}_count)::int, sum({f}_checked)::int" for f in flags)
+    monthly = ", ".join(f"{f}_count, {f}_checked" for f in flags)
+    daily = rows(built, f"select officer_id, agency_code, month, {sums} from {BUILD_SCHEMA}.fairness_officer_daily "
+                        "group by 1, 2, 3 order by 1, 2, 3")
+    assert daily and daily == rows(built, f"""
+        select officer_id, agency_code, month, {monthly} from {BUILD_SCHEMA}.fairness_officer_monthly
+         where {" or ".join(f"{f}_checked > 0" for f in flags)} order by 1, 2, 3""")
+
+
 def test_case_mix_index_of_two_officers_with_the_same_raw_rate(built):
     got = officer_month(built, """cases_completed, on_time_rate, expected_on_time_rate, case_mix_index,
         case_mix_index_percentile, on_time_rate_percentile, is_on_time_small_sample, on_time_rate_group_median,
@@ -222,10 +255,12 @@ def test_published_for_bi_and_the_demo_summary(built):
     result = publish(PublishRequest(run_id="fairness", local_date=as_of.date() - timedelta(days=1),
                                     interval_start=as_of - timedelta(days=1), interval_end=as_of),
                      dbname=built, config=PublishConfig(build_schema=BUILD_SCHEMA), require_gate=False)
-    assert {"fct_case_flags", "fairness_officer_monthly"} <= set(result.tables)
+    assert {"fct_case_flags", "fairness_officer_monthly", "fairness_officer_daily"} <= set(result.tables)
     with db.connect("bi", built) as conn:
         # F1-F10, 16 STP cases, 10 SNV cases
         assert conn.execute("select count(*) from marts.fct_case_flags").fetchone()[0] == 10 + 16 + 10
+        # SKHDT's six officer-days above, and W's return at SNV on Monday 9 March
+        assert conn.execute("select count(*) from marts.fairness_officer_daily").fetchone()[0] == 6 + 1
     proc = subprocess.run([sys.executable, "scripts/fairness_summary.py", "--dbname", built, "--month", "2026-03"],
                           capture_output=True, text=True, env=dbt_env(built), cwd=str(PROJECT_ROOT), timeout=60)
     assert proc.returncode == 0, proc.stderr

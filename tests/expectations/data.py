@@ -2,7 +2,7 @@
 
 Three agencies receive a steady number of cases every working day (workcal: weekends and Tết
 2026 are off); each case is received, assigned, completed and delivered the same day, every
-other one is rated. Raw rows (payload and Kafka coordinates; PostgreSQL derives the typed
+other one is rated. The staff topic gives each officer a position (the evaluation's input). Raw rows (payload and Kafka coordinates; PostgreSQL derives the typed
 columns) are inserted as the owner, like the loader would; the models are the real dbt project's,
 built by dbt as motcua_transform (the gate judges what ships, not a copy of it).
 """
@@ -75,6 +75,27 @@ select p.payload, sha256(convert_to(p.payload::text, 'UTF8')), 'motcua.case-even
     )
 
 
+def insert_positions(conn: psycopg.Connection, agencies: dict[str, int]) -> None:
+    """The staff topic's positions of the history's officers (<agency>-CB1 receives, -CB2 handles),
+    held since 1 December 2025 and loaded then: a complete source, so the gate's staff checks pass."""
+    conn.execute(
+        """
+insert into raw.staff_events (payload, content_hash, kafka_topic, kafka_partition, kafka_offset, ingested_at)
+select p.payload, sha256(convert_to(p.payload::text, 'UTF8')), 'motcua.staff-events', 1,
+       (select coalesce(max(kafka_offset), 0) from raw.staff_events where kafka_partition = 1) + row_number() over (),
+       timestamptz '2025-12-01 08:00+07'
+  from (select jsonb_build_object(
+          'event_id', gen_random_uuid(), 'event_type', 'officer.positioned', 'schema_version', 1,
+          'occurred_at', '2025-11-25T09:00:00+07:00', 'source', 'test', 'agency_code', a.code,
+          'officer_id', a.code || o.suffix,
+          'data', jsonb_build_object('unit_code', 'P1', 'position_code', upper(o.grp), 'position_group', o.grp,
+                                     'valid_from', '2025-12-01')) as payload
+          from unnest(%s::text[]) as a(code),
+               (values ('-CB1', 'reception'), ('-CB2', 'processing')) as o(suffix, grp)) as p""",
+        (list(agencies),),
+    )
+
+
 def load_history(dbname: str, day: date = GATE_DAY, *, stopped_agency: str | None = None,
                  build_models: bool = True, target_path: Path | None = None) -> None:
     """Steady history up to and including `day`; optionally an agency silent on `day`."""
@@ -83,6 +104,7 @@ def load_history(dbname: str, day: date = GATE_DAY, *, stopped_agency: str | Non
         insert_cases(conn, [d for d in days if d != day], AGENCIES)
         on_day = {a: n for a, n in AGENCIES.items() if a != stopped_agency}
         insert_cases(conn, [day], on_day)
+        insert_positions(conn, AGENCIES)
     if build_models:
         build_models_with_dbt(dbname, target_path=target_path)
 

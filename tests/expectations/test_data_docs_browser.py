@@ -26,7 +26,8 @@ from tests.expectations.data import GATE_DAY
 CHROMIUM = Path("/usr/bin/chromium")
 SUITES = {"raw.case_events", "staging.stg_case_events", "staging.case_lifecycle", "marts.fct_cases",
           "marts.kpi_officer_monthly", "marts.kpi_officer_daily", "marts.kpi_agency_monthly", "marts.fct_due_soon_open_cases",
-          "marts.fct_case_flags", "marts.fairness_officer_monthly", "marts.eval_officer_period", "marts.eval_group_period"}
+          "marts.fct_case_flags", "marts.fairness_officer_monthly", "marts.eval_officer_period", "marts.eval_group_period",
+          "marts.eval_inputs", "staging.staff_assessments"}
 
 
 class _Refs(HTMLParser):
@@ -184,7 +185,7 @@ def test_a_single_layer_run_keeps_the_pages_of_the_other_layers(good_db, gate_co
     links = suite_pages | result_pages
     assert {Path(h).relative_to("expectations").with_suffix("").as_posix().replace("/", ".")
             for h in suite_pages} == SUITES
-    assert len(result_pages) == 12 + 9 + 1       # all layers, then marts, then raw
+    assert len(result_pages) == 14 + 10 + 1      # all layers, then marts, then raw
     assert sorted(h for h in links if not (site / unquote(h)).is_file()) == []
 
 
@@ -205,10 +206,10 @@ def test_a_failed_warning_looks_like_a_warning_and_a_critical_failure_still_fail
     fct_page = Path(urlsplit(next(o.docs_url for o in warned.outcomes if o.suite == "marts.fct_cases")).path)
     fct_link = fct_page.relative_to(site.resolve()).as_posix()
 
-    # the index, as a browser draws it: the night's nine marts rows, fct_cases with ⚠, none with ✗
+    # the index, as a browser draws it: the night's ten marts rows, fct_cases with ⚠, none with ✗
     dom_html, console = _chromium_dom(site / "index.html", tmp_path / "chromium")
     rows = {link: row for link, row in _rendered_rows(dom_html).items() if link.startswith("validations/")}
-    assert len(rows) == 9, dom_html[:2000]
+    assert len(rows) == 10, dom_html[:2000]
     assert "fa-exclamation-triangle" in rows[fct_link] and "fa-times" not in rows[fct_link]
     assert all("fa-check-circle" in row for link, row in rows.items() if link != fct_link)
     assert "ge-failed-icon" not in dom_html and _console_errors(console) == []

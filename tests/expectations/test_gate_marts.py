@@ -50,7 +50,8 @@ def test_marts_are_judged_in_the_build_schema(pg_db, gate_config):
                                                   "marts.kpi_officer_daily", "marts.kpi_agency_monthly",
                                                   "marts.fct_due_soon_open_cases",
                                                   "marts.fct_case_flags", "marts.fairness_officer_monthly",
-                                                  "marts.eval_officer_period", "marts.eval_group_period"}
+                                                  "marts.eval_officer_period", "marts.eval_group_period",
+                                                  "marts.eval_inputs"}
     with db.connect("auditor", pg_db) as conn:   # the history says which schema was judged
         assert conn.execute("select config ->> 'marts_schema' from quality.gate_runs where run_id = %s",
                             (result.run_id,)).fetchone() == ("nightly_build",)

@@ -24,7 +24,8 @@ def test_good_data_passes_every_layer_and_is_recorded(good_db, gate_config):
         "raw.case_events", "staging.stg_case_events", "staging.case_lifecycle", "marts.fct_cases",
         "marts.kpi_officer_monthly", "marts.kpi_officer_daily", "marts.kpi_agency_monthly",
         "marts.fct_due_soon_open_cases",
-        "marts.fct_case_flags", "marts.fairness_officer_monthly", "marts.eval_officer_period", "marts.eval_group_period"}
+        "marts.fct_case_flags", "marts.fairness_officer_monthly", "marts.eval_officer_period", "marts.eval_group_period",
+        "marts.eval_inputs", "staging.staff_assessments"}
     # Every expectation really ran (an SQL error would show as a failure with details.error).
     assert all(o.success for o in result.outcomes)
     assert all(o.severity in ("critical", "warning") for o in result.outcomes)
@@ -39,7 +40,7 @@ def test_good_data_passes_every_layer_and_is_recorded(good_db, gate_config):
     index = gate_config.data_docs_dir / "index.html"
     assert index.exists()
     pages = {o.docs_url for o in result.outcomes}
-    assert len(pages) == 12
+    assert len(pages) == 14
     assert all(Path(url.removeprefix("file://")).exists() for url in pages)
 
 

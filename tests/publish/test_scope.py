@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -117,3 +118,36 @@ def test_a_reshaped_published_table_makes_the_publication_full(published):
 
     assert result.scope.full and "kpi_agency_monthly" in result.scope.reason
     assert run_sql(published, "select complaints from marts.kpi_agency_monthly", role="bi") == [(0,), (0,)]
+
+
+FAIRNESS = f"""
+create table {BUILD}.fairness_officer_monthly (officer_id text not null, agency_code text not null, month date not null,
+    return_near_deadline_rate numeric(7,4), return_near_deadline_group_median numeric(7,4),
+    primary key (officer_id, agency_code, month));
+insert into {BUILD}.fairness_officer_monthly values
+    ('O2', 'STP', '2026-03-01', 0.2000, 0.3000), ('O4', 'STP', '2026-03-01', 0.4000, 0.3000);
+"""
+# Night 2 as dbt rebuilds the fairness mart: C3 moved from O2 to O3, and the STP group's median
+# moved with it, also on O4's row, although none of O4's KPI rows (no case of O4 queued) changed.
+FAIRNESS_NIGHT_2 = f"""
+delete from {BUILD}.fairness_officer_monthly where officer_id = 'O2';
+insert into {BUILD}.fairness_officer_monthly values ('O3', 'STP', '2026-03-01', 0.0000, 0.2000);
+update {BUILD}.fairness_officer_monthly set return_near_deadline_group_median = 0.2000 where officer_id = 'O4';
+"""
+
+
+def test_the_fairness_mart_is_published_whole_on_an_incremental_night(pg_db):
+    create_build(pg_db)
+    run_sql(pg_db, MEMBERSHIP + FAIRNESS)
+    run_sql(pg_db, f"insert into {BUILD}.publish_queue (invocation_id, case_id) values ('inv-1', null)")
+    record_gate(pg_db)
+    publish(request(), dbname=pg_db, config=CFG)
+    run_sql(pg_db, NIGHT_2 + FAIRNESS_NIGHT_2)
+    record_gate(pg_db, night=date(2026, 3, 3))
+
+    result = publish(request(night=date(2026, 3, 3)), dbname=pg_db, config=CFG)
+
+    assert not result.scope.full and result.scope.cases == 1
+    assert result.tables["fairness_officer_monthly"]["rows"] == 2
+    assert run_sql(pg_db, "select officer_id, return_near_deadline_group_median from marts.fairness_officer_monthly "
+                          "order by 1", role="bi") == [("O3", Decimal("0.2000")), ("O4", Decimal("0.2000"))]

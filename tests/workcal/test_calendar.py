@@ -100,8 +100,9 @@ def test_friday_afternoon_plus_one_day_is_monday_same_time(cal: WorkCalendar) ->
 
 
 def test_receipt_after_hours_starts_next_morning(cal: WorkCalendar) -> None:
-    # Tue 3/3 17:30: counting starts Wed 4/3 08:00; +1 day -> Thu 5/3 08:00.
-    assert cal.add_working_days(at(2026, 3, 3, 17, 30), 1) == at(2026, 3, 5, 8)
+    # Tue 3/3 17:30: counting starts Wed 4/3 08:00; +1 day (480 min) runs out Wed 4/3 17:00
+    # (day-boundary convention: the close of the day, not Thu 5/3 08:00, as in the marts).
+    assert cal.add_working_days(at(2026, 3, 3, 17, 30), 1) == at(2026, 3, 4, 17)
     assert cal.add_working_minutes(at(2026, 3, 3, 17, 30), 30) == at(2026, 3, 4, 8, 30)
     # Saturday receipt (not a make-up day): starts Mon 9/3 08:00.
     assert cal.add_working_minutes(at(2026, 3, 7, 10), 60) == at(2026, 3, 9, 9)
@@ -126,8 +127,9 @@ def test_half_day_and_cutoff(cal: WorkCalendar) -> None:
     assert cal.add_working_days(at(2026, 3, 2, 9), 0.5) == at(2026, 3, 2, 14)
     # 1.5 days from Fri 6/3 16:00: Mon 9/3 16:00, then 60 min to 17:00 + 180 -> Tue 10/3 11:00.
     assert cal.add_working_days(at(2026, 3, 6, 16), 1.5) == at(2026, 3, 10, 11)
-    # Cut-off 15:00: a 15:30 receipt on Tue 3/3 starts Wed 4/3 08:00 -> +1 day Thu 5/3 08:00.
-    assert cal.add_working_days(at(2026, 3, 3, 15, 30), 1, cutoff=time(15)) == at(2026, 3, 5, 8)
+    # Cut-off 15:00: a 15:30 receipt on Tue 3/3 starts Wed 4/3 08:00 -> +1 day Wed 4/3 17:00
+    # (docs/domain/sla-clock.md, example 13).
+    assert cal.add_working_days(at(2026, 3, 3, 15, 30), 1, cutoff=time(15)) == at(2026, 3, 4, 17)
     assert cal.add_working_days(at(2026, 3, 3, 15, 30), 1) == at(2026, 3, 4, 15, 30)
     assert cal.add_working_days(at(2026, 3, 3, 14, 59), 1, cutoff=time(15)) == at(2026, 3, 4, 14, 59)
     with pytest.raises(CalendarError):
@@ -212,6 +214,15 @@ def test_add_working_days_matches_day_stepping_reference() -> None:
             day += timedelta(days=1)
             while not cal.is_working_day(day):
                 day += timedelta(days=1)
+        if n and t.time() in (time(8), time(13)):
+            # a start at an opening runs out at the end of the period before it, that day
+            # (08:00 -> 17:00 of the previous working day, 13:00 -> 12:00 the same day)
+            if t.time() == time(13):
+                return datetime.combine(day, time(12), tzinfo=t.tzinfo)
+            day -= timedelta(days=1)
+            while not cal.is_working_day(day):
+                day -= timedelta(days=1)
+            return datetime.combine(day, time(17), tzinfo=t.tzinfo)
         return datetime.combine(day, t.time(), tzinfo=t.tzinfo)
 
     starts = [at(2026, 2, 12, 8), at(2026, 2, 12, 13), at(2026, 2, 13, 12), at(2026, 2, 13, 17), at(2025, 4, 25, 16, 59),
@@ -219,3 +230,28 @@ def test_add_working_days_matches_day_stepping_reference() -> None:
     for start in starts:
         for n in (0, 1, 2, 3, 5, 10, 15, 20):
             assert cal.add_working_days(start, n) == reference(start, n), (start, n)
+
+
+def test_deadline_on_a_day_boundary_is_the_close_of_the_day(cal: WorkCalendar) -> None:
+    # docs/domain/sla-clock.md, example 1: received Fri 6/3 17:20, 1 working day: the clock starts
+    # Mon 9/3 08:00 and the legal deadline is Mon 9/3 17:00 (the marts' instant), not Tue 10/3 08:00.
+    assert cal.add_working_days(at(2026, 3, 6, 17, 20), 1) == at(2026, 3, 9, 17)
+    # Received Thu 26/2 08:00 (an opening), 2 days: Thu 26/2 + Fri 27/2 run out Fri 27/2 17:00.
+    assert cal.add_working_days(at(2026, 2, 26, 8), 2) == at(2026, 2, 27, 17)
+    # Received Tue 3/3 13:00 (the afternoon opening), 1 day: 13-17 (240) + Wed 08-12 (240) -> Wed 4/3 12:00.
+    assert cal.add_working_days(at(2026, 3, 3, 13), 1) == at(2026, 3, 4, 12)
+    # Across Tết: received Fri 13/2 17:30 -> starts Mon 23/2 08:00; 1 day -> Mon 23/2 17:00.
+    assert cal.add_working_days(at(2026, 2, 13, 17, 30), 1) == at(2026, 2, 23, 17)
+
+
+def test_positions_stay_valid_when_the_calendar_extends_backwards() -> None:
+    # A fresh calendar first asked about a later instant, then an earlier one: Mon 25/5/2026 08:00
+    # to Thu 25/6/2026 09:46:23 = 23 working days (25/5 - 24/6, no holiday) x 480 + 106 min 23 s.
+    cal = WorkCalendar()
+    assert cal.working_minutes_between(at(2026, 5, 25, 8), at(2026, 6, 25, 9, 46) + timedelta(seconds=23)) == pytest.approx(11040 + 106 + 23 / 60)
+    later = WorkCalendar()
+    position = later.working_position(at(2026, 6, 25, 9))
+    earlier = later.working_position(at(2025, 1, 6, 9))      # extends the index a year and a half back
+    assert later.working_position(at(2026, 6, 25, 9)) == position
+    assert later.instant_at_position(position) == at(2026, 6, 25, 9)
+    assert (position - earlier) / 60_000_000 == later.working_minutes_between(at(2025, 1, 6, 9), at(2026, 6, 25, 9))

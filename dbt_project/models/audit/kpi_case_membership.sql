@@ -41,7 +41,10 @@ snapshots as (
 
 complaints as (
 
-    select case_id, {{ local_date('occurred_at') }} as complaint_date, count(*) as complaints
+    -- distinct complaints (instant, category), as fct_cases.complaint_count: a complaint re-sent
+    -- under a new event_id is one complaint
+    select case_id, {{ local_date('occurred_at') }} as complaint_date,
+           count(distinct (occurred_at, coalesce(complaint_category, ''))) as complaints
     from {{ ref('int_case_events_scoped') }}
     where event_type = 'case.complained'
     group by 1, 2

@@ -102,7 +102,9 @@ counts as (
         count(distinct occurred_at) filter (where event_type = 'case.extended') as extension_count,
         max(new_due_at) filter (where event_type = 'case.extended') as latest_extended_due_at,
         count(*) filter (where event_type = 'case.rated') as rating_event_count,
-        count(*) filter (where event_type = 'case.complained') as complaint_count,
+        -- a complaint has no id of its own: one re-sent under a new event_id keeps its instant and category
+        count(distinct (occurred_at, coalesce(complaint_category, '')))
+            filter (where event_type = 'case.complained') as complaint_count,
         min(occurred_at) as first_event_at,
         max(occurred_at) as last_event_at,
         max(ingested_at) as last_ingested_at,
