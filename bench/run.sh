@@ -12,4 +12,5 @@ echo "== compute: dbt full vs incremental";                     $PY bench/dbt/ru
 echo "== guard: GX gate on 100k vs 1M cases";                   $PY -m bench.gx.run
 echo "== orchestrate: one nightly run vs a bare dbt build";     $PY -m bench.nightly.run
 echo "== statement: one agency's statements for a quarter";      $PY -m bench.statement.run
+echo "== evaluation + fairness: their share of a night, statements at 1M"; $PY -m bench.evaluation.run
 echo "== audit: trace + verify of one officer-month figure at 1M cases"; $PY -m bench.audit.run

@@ -51,6 +51,7 @@ class Timing:
 
 def synth_sql(**params: object) -> str:
     """Fill the :name / :'name' placeholders of synth.sql (values are ours, not user input)."""
+    params = {"receivers": 5, "handlers": 10, **params}   # officers per agency (300 in all)
     sql = SYNTH
     for name, value in params.items():
         sql = sql.replace(f":'{name}'", f"'{value}'").replace(f":{name}", str(value))
@@ -58,6 +59,7 @@ def synth_sql(**params: object) -> str:
 
 
 def load(dbname: str, **params: object) -> int:
+    """Synthesize raw case events (synth.sql) into `dbname`; returns the rows inserted."""
     with db.connect("ingest", dbname) as conn:
         newest = conn.execute("select coalesce(max(ingested_at), now()) + interval '1 day' from raw.case_events").fetchone()[0]
         sql = synth_sql(night_ingested_at=newest.isoformat(), **params)

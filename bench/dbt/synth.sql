@@ -2,6 +2,7 @@
 -- motcua_ingest. Deterministic: every choice is a hash of the case number, so the same case gets
 -- the same events whichever slice of days is loaded. Parameters (psql-style, filled by run_bench.py):
 --   :n_from / :n_cases   case numbers to generate (a night only needs the cases of its last weeks)
+--   :receivers / :handlers   receiving officers AGnn-D0.. and handling officers AGnn-H0.. per agency
 --   :per_day      cases received per day (constant, so a night's volume does not grow with history)
 --   :start_date   first receipt day
 --   :day_from / :day_to   load events whose local occurred date is in [day_from, day_to)
@@ -40,16 +41,16 @@ events as (
     select l.n, l.agency, e.idx, e.event_type, e.occurred_at, e.officer_id, e.data
     from lifecycle l
     cross join lateral (values
-        (0, 'case.received', l.received_at, l.agency || '-D' || (l.h1 % 5),
+        (0, 'case.received', l.received_at, l.agency || '-D' || (l.h1 % :receivers),
             jsonb_build_object('procedure_code', '1.00' || (l.h2 % 40), 'channel', (array['in_person', 'online', 'postal'])[1 + l.h3 % 3],
                                'processing_days', l.processing_days,
                                'due_at', to_char((l.received_at + make_interval(days => l.processing_days)) at time zone 'Asia/Ho_Chi_Minh', 'YYYY-MM-DD"T"HH24:MI:SS"+07:00"'),
                                'applicant', jsonb_build_object('id_number', lpad((l.h1 % 1000000000000)::text, 12, '0')))),
-        (1, 'case.assigned', l.assigned_at, l.agency || '-D' || (l.h1 % 5), jsonb_build_object('to_officer_id', l.agency || '-H' || (l.h2 % 10))),
-        (2, 'case.returned', l.returned_at, l.agency || '-H' || (l.h2 % 10), jsonb_build_object('reason_code', 'missing_document')),
+        (1, 'case.assigned', l.assigned_at, l.agency || '-D' || (l.h1 % :receivers), jsonb_build_object('to_officer_id', l.agency || '-H' || (l.h2 % :handlers))),
+        (2, 'case.returned', l.returned_at, l.agency || '-H' || (l.h2 % :handlers), jsonb_build_object('reason_code', 'missing_document')),
         (3, 'case.resubmitted', l.resubmitted_at, null, null),
         (4, 'case.withdrawn', l.withdrawn_at, null, null),
-        (5, 'case.completed', l.completed_at, l.agency || '-H' || (l.h2 % 10),
+        (5, 'case.completed', l.completed_at, l.agency || '-H' || (l.h2 % :handlers),
             jsonb_build_object('outcome', case when l.h1 % 20 = 0 then 'refused' else 'approved' end)),
         (6, 'case.rated', case when l.h3 % 10 < 3 then l.completed_at + interval '1 day' end, null, jsonb_build_object('score', 1 + l.h1 % 5)),
         (7, 'case.complained', case when l.h2 % 50 = 0 then l.completed_at + interval '2 days' end, null, jsonb_build_object('category', 'delay'))

@@ -114,3 +114,19 @@ quota_flags as (
            then ({{ text_expr }})::date end
   end
 {%- endmacro %}
+
+{#- eval_case_membership's post-hook: record what the table was built with besides the cases (each
+    officer-month's context, the active exemptions), in the build schema and in the model's
+    transaction, so a failed run records nothing; eval_membership_touched compares with it. -#}
+{% macro record_eval_membership_context() -%}
+    create table if not exists {{ build_schema() }}.eval_membership_built_context (
+        officer_id text not null, period text not null, context text not null, primary key (officer_id, period));
+    create table if not exists {{ build_schema() }}.eval_membership_built_exemptions (
+        case_id text not null, scope text not null, decision_ref text);
+    delete from {{ build_schema() }}.eval_membership_built_context;
+    insert into {{ build_schema() }}.eval_membership_built_context (officer_id, period, context)
+    select officer_id, period, context from {{ ref('eval_membership_context') }};
+    delete from {{ build_schema() }}.eval_membership_built_exemptions;
+    insert into {{ build_schema() }}.eval_membership_built_exemptions (case_id, scope, decision_ref)
+    select case_id, scope, decision_ref from {{ ref('int_case_exemptions') }} where is_active
+{%- endmacro %}

@@ -40,3 +40,23 @@
         {%- endif %}
     end
 {%- endmacro %}
+
+{#- The configuration fairness_officer_monthly's figures depend on besides the cases: the thresholds
+    and the procedure complexity weights, as one md5 (recorded by fairness_officer_monthly; a
+    change makes the next incremental run recompute every month, int_fairness_months_touched). -#}
+{% macro fairness_config_fingerprint() -%}
+    md5(coalesce((select string_agg(t::text, '|' order by t::text) from {{ ref('fairness_thresholds') }} as t), '')
+        || '#' || coalesce((select string_agg(w::text, '|' order by w::text) from {{ ref('procedure_complexity') }} as w), ''))
+{%- endmacro %}
+
+{#- fairness_officer_monthly's post-hook: record the configuration it was built with (in the build
+    schema, in the model's transaction, so a failed run records nothing). -#}
+{% macro record_fairness_config() -%}
+    create table if not exists {{ build_schema() }}.fairness_config_fingerprint (
+        recorded_id bigserial primary key, fingerprint text not null, invocation_id text not null,
+        recorded_at timestamptz not null default now());
+    insert into {{ build_schema() }}.fairness_config_fingerprint (fingerprint, invocation_id)
+    select {{ fairness_config_fingerprint() }}, '{{ invocation_id }}'
+    where {{ fairness_config_fingerprint() }} is distinct from
+          (select fingerprint from {{ build_schema() }}.fairness_config_fingerprint order by recorded_id desc limit 1)
+{%- endmacro %}

@@ -1,7 +1,9 @@
 {#- Incremental watermark: the raw ingested_at up to which every incremental model is known to be
-    up to date. Written at the end of a run only if the whole chain succeeded; a run that failed
-    half-way (fct_cases replaced, kpi_case_membership not) leaves it, so the next run recomputes
-    the same cases again (every step is an idempotent delete+insert). -#}
+    up to date. Written at the end of a run only if the whole chain succeeded and no model of the
+    run failed or was skipped; a run that failed half-way (fct_cases replaced, kpi_case_membership
+    not, or fairness_officer_monthly and eval_case_membership, which read the same affected cases,
+    not) leaves it, so the next run recomputes the same cases again (every step is an idempotent
+    delete+insert). -#}
 
 {% macro watermark_relation() -%}lineage.dbt_incremental_watermark{%- endmacro %}
 
@@ -11,12 +13,16 @@
                    'kpi_case_membership', 'kpi_officer_daily', 'kpi_officer_monthly_measures',
                    'kpi_agency_monthly_measures', 'kpi_officer_monthly', 'kpi_agency_monthly'] -%}
   {%- set succeeded = [] -%}
+  {%- set unfinished = [] -%}
   {%- for r in results -%}
     {%- if r.node.resource_type == 'model' and r.node.name in chain and r.status == 'success' -%}
       {%- do succeeded.append(r.node.name) -%}
     {%- endif -%}
+    {%- if r.node.resource_type == 'model' and r.status in ('error', 'skipped') -%}
+      {%- do unfinished.append(r.node.name) -%}
+    {%- endif -%}
   {%- endfor -%}
-  {%- if succeeded | length == chain | length %}
+  {%- if succeeded | length == chain | length and unfinished | length == 0 %}
     create schema if not exists lineage;
     create table if not exists {{ watermark_relation() }} (
         ingested_upto timestamptz, as_of timestamptz, recorded_at timestamptz not null default now(),

@@ -240,7 +240,10 @@ def test_converted_throughput_reads_the_complexity_weights(built, dbt_target):
     # P 4 x 2 = 8 -> 8 / 22 = 0.3636; O 4 x 2 + 4 x 1 = 12 -> 12 / 22 = 0.5455; Q unchanged
     with db.connect("transform", built) as conn:
         conn.execute("insert into marts.procedure_complexity values ('HARD', 2.0, 'test', '2026-03-01', 't')")
-    run_dbt(built, "run", "--select", "fairness_officer_monthly", target_path=dbt_target, as_of=AS_OF)
+    # fairness_officer_monthly is incremental by agency-month: the changed weights make every
+    # month touched (int_fairness_months_touched compares them with those of the last build)
+    run_dbt(built, "run", "--select", "int_fairness_months_touched", "fairness_officer_monthly",
+            target_path=dbt_target, as_of=AS_OF)
     got = officer_month(built, march, "STP")
     assert got == {"O": (22, D("12.0000"), D("0.5455")), "P": (22, D("8.0000"), D("0.3636")),
                    "Q": (22, D("4.0000"), D("0.1818")), "RS": (22, D("0.0000"), D("0.0000"))}

@@ -45,6 +45,11 @@ DOCUMENTED = {
     ("eval_case_membership", "kpi_case_membership"): "the evaluated KPIs' cases are the KPI membership's rows",
     ("fairness_officer_monthly", "fct_cases"): "group medians, per-procedure rates and ranks span every case of the month",
     ("fairness_officer_monthly", "fct_case_flags"): "the flag rates count the per-case flags",
+    ("fairness_officer_daily", "fct_case_flags"): "the daily flag counts are the per-case flags by day",
+    ("eval_membership_touched", "kpi_case_membership"): "the agency-months the night's cases count in",
+    ("eval_membership_touched", "eval_membership_context"): "officer-months whose context changed",
+    ("eval_case_membership", "eval_membership_touched"): "the officer-months an incremental run recomputes",
+    ("eval_case_membership", "eval_membership_context"): "its post-hook records the context it was built with",
 }
 NAMES = {
     "staging": r"stg_[a-z0-9]+__[a-z0-9_]+",

@@ -1,6 +1,10 @@
 {{ config(
-    materialized='table',
-    post_hook=['analyze {{ this }}'],
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=["{% if is_incremental() %}delete from {{ this }} where period_type = 'month' and (officer_id, period) in
+                (select officer_id, period from {{ ref('eval_membership_touched') }}){% endif %}"],
+    post_hook=['analyze {{ this }}', '{{ record_eval_membership_context() }}'],
     indexes=[{'columns': ['officer_id', 'period_type', 'period', 'kpi_code', 'case_id'], 'unique': true},
              {'columns': ['case_id']}],
 ) }}
@@ -9,7 +13,11 @@
     (for a leader: every officer positioned in the unit that month). counted_in_numerator is the
     evaluation's (an exempted late case counts as on time, an exempted return does not count);
     the factual rate counts the membership's measures as they are. KPIs per working day have no
-    case denominator (counted_in_denominator false). -#}
+    case denominator (counted_in_denominator false).
+    Incremental by officer-month: a run deletes and recomputes the officer-months
+    eval_membership_touched lists (this run's cases' agency-months, changed exemptions, changed
+    positions, units or KPI weights), equal to a full refresh. -#}
+-- depends_on: {{ ref('eval_membership_touched') }}
 {%- set kpi_measures = eval_kpi_measures() %}
 {%- set exempted_measures = eval_exempted_measures() %}
 
@@ -19,6 +27,9 @@ kpi_rows as (
 
     select officer_id, period_type, period, period_start as month, agency_code, unit_code, kpi_code, kpi_scope
     from {{ ref('eval_officer_kpi_period') }}
+    {%- if is_incremental() %}
+    where (officer_id, period) in (select officer_id, period from {{ ref('eval_membership_touched') }})
+    {%- endif %}
 
 ),
 
@@ -66,6 +77,10 @@ cases as (
         on membership.officer_id = members.member_id
         and membership.agency_code = members.agency_code
         and membership.month = members.month
+        -- the same rows, as a range of the index (officer_id, agency_code, activity_date): without
+        -- it each lookup reads the officer's whole history and keeps one month
+        and membership.activity_date >= members.month
+        and membership.activity_date < (members.month + interval '1 month')::date
         and membership.measure in (kpi_measures.numerator_measure, kpi_measures.denominator_measure,
                                    {%- for measure in exempted_measures.values() %} '{{ measure }}'{{ ',' if not loop.last }}{% endfor %})
     group by 1, 2, 3, 4, 5

@@ -1,6 +1,12 @@
 {{ config(
-    materialized='table',
-    indexes=[{'columns': ['officer_id', 'agency_code', 'month'], 'unique': true}],
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=["{% if is_incremental() %}delete from {{ this }} where (agency_code, month) in
+                (select agency_code, month from {{ ref('int_fairness_months_touched') }}){% endif %}"],
+    post_hook=['{{ analyze_if_new() }}', '{{ record_fairness_config() }}'],
+    indexes=[{'columns': ['officer_id', 'agency_code', 'month'], 'unique': true},
+             {'columns': ['agency_code', 'month']}],
 ) }}
 {#- Per officer, agency and month (docs/domain/fairness-and-early-warning.md):
     - the gaming flags of fct_case_flags: count, the cases they were checked on, the rate, the
@@ -15,10 +21,13 @@
       min_cases.
     The group is the agency × position group: the position held on the month's last day (staff
     topic, int_officer_period_positions), 'unknown' for activity without a known position.
-    Rebuilt whole each run from the incremental per-case facts: a group's median, an agency's
-    per-procedure on-time rate and the percentile ranks move with every officer of the group, so
-    no row can be recomputed alone. The thresholds (min_cases, z) in force on the month's first
+    Incremental by agency-month: a group's median, an agency's per-procedure on-time rate and the
+    percentile ranks move with every officer of the agency-month, so an incremental run deletes
+    and recomputes whole agency-months, those int_fairness_months_touched lists (this run's
+    cases, changed position groups or history start, changed thresholds or weights: every
+    month), and equals a full refresh. The thresholds (min_cases, z) in force on the month's first
     day apply. -#}
+-- depends_on: {{ ref('int_fairness_months_touched') }}
 {%- set flags = ['return_near_deadline', 'withdrawal_near_deadline', 'extension_after_deadline',
                  'repeated_return', 'late_recorded'] %}
 {%- set attribution = {'return_near_deadline': 'return', 'withdrawal_near_deadline': 'withdrawal',
@@ -32,6 +41,14 @@ thresholds as (
     {{ fairness_threshold_periods() }}
 
 ),
+{%- if is_incremental() %}
+
+touched as (
+
+    select agency_code, month from {{ ref('int_fairness_months_touched') }}
+
+),
+{%- endif %}
 
 flag_rows as (
 
@@ -45,6 +62,9 @@ flag_rows as (
         {{ flag }} as flagged
     from {{ ref('fct_case_flags') }}
     where {{ flag }} is not null and {{ who }}_officer_id is not null
+    {%- if is_incremental() %}
+      and ({{ who }}_agency_code, date_trunc('month', {{ who }}_date)::date) in (select agency_code, month from touched)
+    {%- endif %}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 
@@ -77,6 +97,10 @@ completed as (
         cases.timeliness in ('early', 'on_time') as is_on_time
     from {{ ref('fct_cases') }} as cases
     where cases.status = 'completed'
+    {%- if is_incremental() %}
+      and (cases.completing_agency_code, date_trunc('month', cases.completed_date)::date)
+          in (select agency_code, month from touched)
+    {%- endif %}
 
 ),
 
@@ -149,6 +173,9 @@ receipts as (
         count(*) filter (where return_count >= 1)::int as cases_returned_first_pass
     from {{ ref('fct_cases') }}
     where receiving_officer_id is not null
+    {%- if is_incremental() %}
+      and (agency_code, date_trunc('month', received_date)::date) in (select agency_code, month from touched)
+    {%- endif %}
     group by 1, 2, 3
 
 ),
