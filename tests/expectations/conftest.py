@@ -1,6 +1,8 @@
 """Fixtures of the quality-gate tests: a migrated database (pg_db) filled with steady history."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import os
 import uuid
 from collections.abc import Iterator
@@ -29,12 +31,12 @@ def built_history(services, tmp_path_factory) -> Iterator[str]:
         yield name
 
 
-@pytest.fixture()
-def good_db(built_history) -> Iterator[str]:
-    """A copy of the built history (CREATE DATABASE ... TEMPLATE: seconds, not a dbt build)."""
+@contextmanager
+def copy_of(template: str) -> Iterator[str]:
+    """A copy of a built database (CREATE DATABASE ... TEMPLATE: seconds, not a dbt build)."""
     name = f"motcua_t_{uuid.uuid4().hex[:10]}"
     with db.connect("owner", "postgres", autocommit=True) as conn:
-        conn.execute(f'create database "{name}" template "{built_history}"')
+        conn.execute(f'create database "{name}" template "{template}"')
         # a template copies the contents, not the database's own grants (002_grants.sql)
         conn.execute(f'grant create, connect on database "{name}" to motcua_transform')
         conn.execute(f'grant connect on database "{name}" to motcua_ingest, motcua_bi, motcua_auditor')
@@ -43,3 +45,10 @@ def good_db(built_history) -> Iterator[str]:
     finally:
         with db.connect("owner", "postgres", autocommit=True) as conn:
             conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+@pytest.fixture()
+def good_db(built_history) -> Iterator[str]:
+    """A copy of the built history."""
+    with copy_of(built_history) as name:
+        yield name

@@ -17,9 +17,9 @@ from datetime import timedelta
 import pytest
 
 from expectations import run_gate
-from ingestion import db
 from tests.conftest import fresh_database
 from tests.expectations import data
+from tests.expectations.conftest import copy_of
 from tests.expectations.data import AGENCIES, BUILD_SCHEMA, GATE_DAY
 
 ARRIVAL = f"{GATE_DAY.isoformat()}T10:00:00+07:00"          # within the gate day's interval
@@ -67,16 +67,8 @@ def staff_built(services, tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture()
 def staff_db(staff_built) -> Iterator[str]:
-    name = f"motcua_t_{uuid.uuid4().hex[:10]}"
-    with db.connect("owner", "postgres", autocommit=True) as conn:
-        conn.execute(f'create database "{name}" template "{staff_built}"')
-        conn.execute(f'grant create, connect on database "{name}" to motcua_transform')
-        conn.execute(f'grant connect on database "{name}" to motcua_ingest, motcua_bi, motcua_auditor')
-    try:
+    with copy_of(staff_built) as name:
         yield name
-    finally:
-        with db.connect("owner", "postgres", autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{name}" with (force)')
 
 
 def _outcome(result, name: str):
