@@ -72,14 +72,19 @@ def summarize(as_of: date, out: Path | None, dbname: str | None) -> list[str]:
                 continue
             lines.append(f"Band distribution after the quota, {kind} {period.text} (marts.eval_group_period):")
             lines += _table(distribution(conn, period))
-        month = periods["month"] or periods["quarter"]
-        officer = None
-        if month is not None:
+        # the month first; when nobody is banded yet (the managers assess after the month ends),
+        # the quarter
+        month, officer = None, None
+        for candidate in (periods["month"], periods["quarter"]):
+            if candidate is None:
+                continue
             row = conn.execute("""select officer_id from marts.eval_officer_period
                                    where period_type = %s and period = %s and band <> 'pending'
                                    order by rank_in_group nulls last, agency_code, officer_id limit 1""",
-                               (month.type, month.text)).fetchone()
-            officer = row[0] if row else None
+                               (candidate.type, candidate.text)).fetchone()
+            if row:
+                month, officer = candidate, row[0]
+                break
     if officer is None:
         lines.append("evaluation: no banded officer to write a statement for")
         return lines
