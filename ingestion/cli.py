@@ -110,7 +110,8 @@ def cmd_consume(args) -> int:
 
         return consume_all(args, list(CONTRACTS) if args.all else [_contract(args).name])
     from ingestion.checkpoint import ForeignGroupError
-    from ingestion.consumer import BoundedLoadTimeout, LoadStopped, RawLoader, install_signal_handlers
+    from ingestion.consumer import (BoundedLoadTimeout, LoadStopped, RawLoader, install_signal_handlers,
+                                    tune_garbage_collector)
     from ingestion.sink import RawSink
 
     s = _settings(args)
@@ -119,6 +120,7 @@ def cmd_consume(args) -> int:
         s, sink, max_poll_records=args.batch_size, future_tolerance=timedelta(minutes=args.future_tolerance_minutes)
     )
     install_signal_handlers(loader)
+    tune_garbage_collector()
     try:
         stats = loader.run(bounded=args.bounded, max_seconds=args.max_seconds)
     except BoundedLoadTimeout as exc:

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 import psycopg
 from psycopg import sql
 
-from ingestion.batch import COPY_COLUMNS, EncodedBatch, QuarantineRow, ValidRow, trim_batch
+from ingestion.batch import COPY_COLUMNS, COPY_SIGNATURE, COPY_TRAILER, EncodedBatch, QuarantineRow, ValidRow, trim_batch
 from ingestion.checkpoint import PartitionCounts, PositionGapError, advance_positions, lock_positions
 from ingestion.contract.reasons import DATABASE_REJECTED, EVENT_ID_CONFLICT
 from ingestion.topics import CASE, TopicContract
@@ -33,7 +33,7 @@ join {table} e on e.event_id = probe.event_id
 # A redelivery may be a re-serialised copy (other key order or spacing): same jsonb, other bytes.
 SAME_JSON = "select payload = %s::jsonb from {table} where event_id = %s::uuid"
 
-COPY_EVENTS = "copy {table} " + COPY_COLUMNS + " from stdin (format csv)"
+COPY_EVENTS = "copy {table} " + COPY_COLUMNS + " from stdin (format binary)"
 COPY_REDELIVERIES = sql.SQL(
     "copy raw.redeliveries (event_id, content_hash, kafka_topic, kafka_partition, kafka_offset, kafka_timestamp)"
     " from stdin"
@@ -136,7 +136,7 @@ class RawSink:
         with conn.cursor() as cur:
             if new_rows:
                 with cur.copy(self._copy_events) as copy:
-                    copy.write(b"".join(r.line for r in new_rows))
+                    copy.write(b"".join([COPY_SIGNATURE, *(r.line for r in new_rows), COPY_TRAILER]))
             redeliveries = []
             for row, first in repeats:
                 record = batch.records[(row.partition, row.offset)]

@@ -15,8 +15,10 @@ Choices, matching the reference validator (jsonschema + rfc3339-validator):
   timestamptz, and a failing cast would stop a whole batch: offsets beyond +-15:59 (PostgreSQL's
   limit; real offsets span -12:00..+14:00) and instants outside 0001..9999 in UTC are
   invalid_timestamp.
-- Any number of fraction digits; digits past microseconds are rounded by msgspec (the slow
-  path, taken only by odd strings, truncates them).
+- Any number of fraction digits; past the microsecond they are rounded exactly as PostgreSQL
+  reads them (the fraction as a double, times 10^6, rounded half to even: its rint()), because
+  the loader sends the instant to the raw table as a number and the payload's own text must give
+  the same instant when dbt or an auditor casts it.
 """
 from __future__ import annotations
 
@@ -58,10 +60,28 @@ def decode_timestamp(text: str) -> datetime:
     if (len(text) >= 20 and text[10] in "Tt" and "1" <= text[0] <= "8" and "\\" not in text
             and (text[-1] in "Zz" or (text[-3] == ":" and (text[-5] == "0" or text[-5:-3] <= "15")))):
         try:
-            return _decode('"' + text + '"')
+            value = _decode('"' + text + '"')
         except msgspec.DecodeError:  # includes ValidationError
             pass
-    return parse_timestamp(text)
+        else:
+            # Seven or more fraction digits make the string at least 28 characters long.
+            return value if len(text) < 28 else _as_postgresql_rounds(text, value)
+    return _as_postgresql_rounds(text, parse_timestamp(text))
+
+
+def _as_postgresql_rounds(text: str, value: datetime) -> datetime:
+    """value with the microseconds PostgreSQL reads from text's fraction (ParseFractionalSecond)."""
+    dot = text.find(".", 19)
+    if dot < 0:
+        return value
+    end = dot + 1
+    while end < len(text) and "0" <= text[end] <= "9":
+        end += 1
+    if end - dot - 1 <= 6:
+        return value
+    micros = round(float("0" + text[dot:end]) * 1_000_000)  # round(): half to even, like rint()
+    # The whole seconds from the text: the value's own may already have carried into the next one.
+    return decode_timestamp(text[:dot] + text[end:]) + timedelta(microseconds=micros)
 
 
 def parse_timestamp(text: str) -> datetime:

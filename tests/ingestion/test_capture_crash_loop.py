@@ -13,7 +13,7 @@ import sys
 from datetime import datetime, timezone
 
 from ingestion import db
-from ingestion.batch import ValidRow, csv_line, encode_batch
+from ingestion.batch import ValidRow, copy_row, encode_batch, text_field
 from ingestion.sink import RawSink
 from tests.ingestion.events import encode, produce, received
 
@@ -78,7 +78,7 @@ def test_the_message_by_message_retry_writes_each_quarantine_row_once(pg_db):
     assert [q.reason for q in batch.rejected] == ["number_out_of_range"]
     huge = records[2]
     batch.rejected = []   # as if the validator had accepted it
-    batch.rows.append(ValidRow(EVENT_ID, b"\x01" * 32, 0, 2, csv_line(b'"crash-loop"', huge, b"\x01" * 32)))
+    batch.rows.append(ValidRow(EVENT_ID, b"\x01" * 32, 0, 2, copy_row(text_field("crash-loop"), huge, b"\x01" * 32)))
     sink = RawSink(db.conninfo("ingest", pg_db), "g-sink")
     try:
         result = sink.write(batch)

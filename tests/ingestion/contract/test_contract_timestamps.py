@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import jsonschema
 import pytest
 
+from ingestion import db
 from ingestion.contract.reasons import INVALID_TIMESTAMP, TIMESTAMP_WITHOUT_OFFSET
 from ingestion.contract.timestamps import TimestampError, decode_timestamp, parse_timestamp
 
@@ -118,3 +119,18 @@ def test_values():
     assert decode_timestamp("2026-03-02t02:15:00z") == datetime(2026, 3, 2, 2, 15, tzinfo=timezone.utc)
     assert decode_timestamp("2026-03-02T09:15:00.000250+07:00").microsecond == 250
     assert decode_timestamp("2026-03-02T09:15:00-00:00").utcoffset() == timedelta(0)
+
+
+def test_fractions_past_the_microsecond_round_as_postgresql_reads_them(pg_db):
+    """The loader sends occurred_at to raw as a number: it must be the instant PostgreSQL reads
+    from the payload's own text, or dbt's and an auditor's cast of the payload would disagree."""
+    assert decode_timestamp("2026-03-02T09:15:00.1234567Z").microsecond == 123457
+    # Rounding up carries into the next second (and here into the next minute).
+    assert decode_timestamp("2026-03-02T09:15:59.9999996+07:00") == datetime(2026, 3, 2, 2, 16, tzinfo=timezone.utc)
+    assert decode_timestamp("2026-03-02T09:15:59.9999994+07:00").second == 59
+    texts = ["2026-03-02T09:15:00.0000005Z", "2026-03-02T09:15:00.0000015Z", "2026-03-02T09:15:00.0000025Z",
+             "2026-03-02T09:15:00.1234565Z", "2026-03-02T09:15:00.12345650000001Z", "2026-03-02t09:15:00.9999995z",
+             "2026-12-31T23:59:59.99999950-05:00", "2026-03-02T09:15:00.000000499999999+07:00"]
+    with db.connect("owner", pg_db) as conn:
+        for text in texts:
+            assert decode_timestamp(text) == conn.execute("select %s::timestamptz", (text,)).fetchone()[0], text
