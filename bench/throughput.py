@@ -22,7 +22,8 @@ loaded in one session by:
     PostgreSQL itself allows on this table, with nothing in front of it.
 (a) and (b) are clocked alike: the row count of the table, polled every 0.2 s, from the first row
 to the last (start-up, the interpreter's or the JVM's and the group join, is reported apart).
-Prints events/s with each system's guarantees, and the ratios loader ÷ Connect and loader ÷ COPY;
+Prints events/s with each system's guarantees, the machine's CPU time per event and how many cores were
+busy over each window, and the ratios loader ÷ Connect and loader ÷ COPY;
 writes bench/results/throughput.json. The machine may be shared: compare ratios from one session.
 """
 from __future__ import annotations
@@ -103,6 +104,23 @@ from generate_series(0, 11) as p
 """
 
 
+def busy_cpu_seconds() -> float:
+    """CPU time the whole machine has spent busy since boot (/proc/stat: all but idle and iowait).
+
+    Every system here spreads over several processes (loader and PostgreSQL backends, the JVM
+    and PostgreSQL, psql and its backend, the broker for all): the machine's busy time over a
+    system's window is its whole cost, and shows whether the cores were the limit.
+    """
+    with open("/proc/stat") as stat:
+        fields = [int(x) for x in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_figures(events: int, seconds: float, busy: float) -> dict:
+    return {"cpu_us_per_event": busy / events * 1e6, "cores_busy": busy / seconds}
+
+
 def progress(conn: psycopg.Connection, topic: str) -> int:
     return int(conn.execute(PROGRESS, (topic,)).fetchone()[0])
 
@@ -149,11 +167,14 @@ def watch(dbname: str, topic: str, events: int, proc: subprocess.Popen, log: Pat
             seen = progress(conn, topic)
             if seen and first is None:
                 first = time.perf_counter()
+                busy_at_first = busy_cpu_seconds()
     done = time.perf_counter()
+    busy = busy_cpu_seconds() - busy_at_first
     seen = count_rows(dbname)
     if seen != events:
         raise SystemExit(f"{who} stored {seen} rows, expected {events}")
     return {"events_per_s": events / (done - first), "seconds": done - first, "startup_seconds": first - launched,
+            **cpu_figures(events, done - first, busy),
             "rows": seen}
 
 
@@ -167,14 +188,15 @@ def run_copy(events: int, workdir: Path) -> dict:
             for chunk in copy:
                 out.write(chunk)
     fresh_database(DB_COPY)
-    started = time.perf_counter()
+    started, busy_before = time.perf_counter(), busy_cpu_seconds()
     subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", db.conninfo("ingest", DB_COPY), "-c",
                     f"\\copy raw.case_events {columns} from '{data}' (format binary)"], check=True)
     elapsed = time.perf_counter() - started
+    busy = busy_cpu_seconds() - busy_before
     stored = count_rows(DB_COPY)
     if stored != events:
         raise SystemExit(f"\\copy stored {stored} rows, expected {events}")
-    return {"events_per_s": events / elapsed, "seconds": elapsed, "rows": stored,
+    return {"events_per_s": events / elapsed, "seconds": elapsed, "rows": stored, **cpu_figures(events, elapsed, busy),
             "file_bytes": data.stat().st_size}
 
 
@@ -292,7 +314,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="motcua-throughput-") as tmp:
         workdir = Path(tmp)
         print("(c) kafka-python, consume only …", flush=True)
-        results["consume_only"] = {"events_per_s": bare_iteration(settings.bootstrap_servers, topic, events)}
+        started, busy_before = time.perf_counter(), busy_cpu_seconds()
+        rate = bare_iteration(settings.bootstrap_servers, topic, events)
+        results["consume_only"] = {"events_per_s": rate, **cpu_figures(events, time.perf_counter() - started,
+                                                                       busy_cpu_seconds() - busy_before)}
         print(f"(a) the loader, {args.processes} process(es) …", flush=True)
         results["loader"] = run_loader(settings, topic, events, args.processes, args.batch_size, workdir,
                                        args.timeout)
@@ -316,10 +341,13 @@ def main(argv: list[str] | None = None) -> int:
               "consume_only": "(c) kafka-python, consume only", "copy": "(d) \\copy from a file (binary)"}
     print(f"\n{events:,} events, topic {topic} (12 partitions); machine: {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}")
-    print(f"{'system':<42} {'events/s':>10}  guarantees")
+    print(f"{'system':<42} {'events/s':>10} {'CPU µs/event':>13} {'cores busy':>11}  guarantees")
     for key in ("loader", "connect", "consume_only", "copy"):
         r = results[key]
-        figure = f"{r['events_per_s']:>10,.0f}" if "events_per_s" in r else f"{'—':>10}"
+        if "events_per_s" in r:
+            figure = f"{r['events_per_s']:>10,.0f} {r['cpu_us_per_event']:>13.1f} {r['cores_busy']:>11.2f}"
+        else:
+            figure = f"{'—':>10} {'':>13} {'':>11}"
         note = GUARANTEES[key] if "events_per_s" in r else r["unavailable"]
         print(f"{labels[key]:<42} {figure}  {note}")
     print()
