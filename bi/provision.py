@@ -8,17 +8,41 @@ Inside Superset's application it
    importer meant for assets kept under source control: every object is overwritten by UUID,
    columns and metrics not in the YAML are removed, a dashboard's charts are exactly its YAML's.
    The warehouse password is handed to the importer, never written into the bundle.
+3. gives each native filter of the bundle's dashboards the ids of the charts it applies to
+   (`chartsInScope`: the dashboard's charts but the `scope.excluded` ones). The import format
+   carries chart ids the importer does not renumber there, and the filter bar reads them.
 
 Environment: SUPERSET_ADMIN_PASSWORD, SUPERSET_BI_PASSWORD (plus what bi/superset_config.py reads).
 Prints one line per imported dashboard: `<slug> <id>`. Exit 0, or 2 with one line on stderr.
 """
 from __future__ import annotations
 
+import json
 import os
 import sys
+from typing import Any
+from uuid import UUID
 from zipfile import ZipFile
 
+import yaml
+
 DATABASE_FILE = "databases/motcua_bi.yaml"
+
+
+def scope_native_filters(dashboard: Any) -> None:
+    """chartsInScope of each native filter from the imported layout's chart ids and the filter's
+    `scope.excluded` (which the importer did renumber); no tabs on these dashboards."""
+    metadata = json.loads(dashboard.json_metadata or "{}")
+    filters = metadata.get("native_filter_configuration") or []
+    if not filters:
+        return
+    charts = [item["meta"]["chartId"] for item in json.loads(dashboard.position_json or "{}").values()
+              if isinstance(item, dict) and item.get("type") == "CHART"]
+    for native_filter in filters:
+        excluded = set((native_filter.get("scope") or {}).get("excluded") or [])
+        native_filter["chartsInScope"] = [chart for chart in charts if chart not in excluded]
+        native_filter["tabsInScope"] = []
+    dashboard.json_metadata = json.dumps(metadata)
 
 
 def main(argv: list[str]) -> int:
@@ -56,6 +80,9 @@ def main(argv: list[str]) -> int:
             contents = get_contents_from_bundle(bundle)
         with override_user(admin):
             ImportAssetsCommand(contents, passwords={DATABASE_FILE: bi_password}).run()
+        ours = {UUID(str(yaml.safe_load(text)["uuid"])) for name, text in contents.items() if name.startswith("dashboards/")}
+        for dashboard in db.session.query(Dashboard).filter(Dashboard.uuid.in_(ours)):
+            scope_native_filters(dashboard)
         db.session.commit()
         for dashboard in db.session.query(Dashboard).order_by(Dashboard.id):
             if dashboard.slug:
