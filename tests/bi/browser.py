@@ -164,7 +164,8 @@ class Browser:
                     details = params.get("exceptionDetails", {})
                     run.exceptions.append(details.get("exception", {}).get("description") or details.get("text", ""))
             seen = len(self.events)
-            done = len({c.slice_id for c in run.calls}) >= charts and all(c.finished for c in run.calls)
+            # the filter bar's own requests (a filter's options) carry no slice id
+            done = len({c.slice_id for c in run.calls} - {None}) >= charts and all(c.finished for c in run.calls)
             loading = self.evaluate("document.querySelectorAll('.loading, [data-test=\"loading-indicator\"]').length")
             if done and not loading:
                 quiet_since = quiet_since or time.monotonic()

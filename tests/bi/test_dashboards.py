@@ -7,7 +7,11 @@ Then, as a BI user would see it:
   are the hand-computed ones of the scenario (as motcua_bi, read-only);
 - each dashboard page, logged in, in headless Chromium with no host name resolvable but
   127.0.0.1, asks for every chart's data, gets rows back, and draws every chart with no error and
-  no "no results" panel; a screenshot of each is saved under <state>/test-output/bi/ and printed.
+  no "no results" panel, under a filter bar showing the dashboard's native filters; a screenshot
+  of each is saved under <state>/test-output/bi/ and printed;
+- the native filters are imported on their column and charts, and choosing an agency, an officer,
+  a month narrows the charts to that agency's, officer's, month's hand-computed figures (through
+  the chart-data API as the dashboard sends it, and on the page with the filters preset in its URL).
 
 Hand-computed figures (scenario: tests/dbt/eval_scenario.py + SXD in April, as of 2026-04-30):
 - on-time rate, SKHDT, March: R1 5 on time of 5, P1 8 of 10 (C01, C11 late), P2 0 of 5 -> 13 / 20 = 0.65.
@@ -18,6 +22,11 @@ Hand-computed figures (scenario: tests/dbt/eval_scenario.py + SXD in April, as o
   deadline 0, overdue 5 (TJ) + 2 (XO1, XO2) = 7, waiting 1 (XR1), withdrawn 1 (XW1).
 - bands, March (method v1): excellent A01, A02, B01 = 3; good A03-A12 (10) + B02-B12 (11) + R1, P1,
   P3 = 24; pass L1 = 1; fail P2 = 1.
+- SXD alone, April (agency and month filters): OpenCPS counts on time 0, early 0, late 0, open within
+  deadline 0, overdue 2 (XO1, XO2), waiting 1 (XR1), withdrawn 1 (XW1); progress index 0.
+- P3 alone (officer filter), March: 5 cases completed (P3-03-02..06), all on time -> on-time rate 1.0,
+  one KPI row (P3 also completes 5 in January, February and April, which the month filter drops);
+  band in March: good (one officer).
 - due soon now: every open case not waiting is long overdue: TJ12-TJ16 (SNV) and XO1, XO2 (SXD);
   XR1 waits for the applicant, XW1 was withdrawn, none listed. TJ12 (received 12 January 09:00)
   is due the same day at 16:00, Vietnam time, which the list shows as such.
@@ -34,6 +43,7 @@ from datetime import datetime, timezone
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -54,6 +64,12 @@ CHART_STATE_JS = """JSON.stringify(Array.from(document.querySelectorAll('[data-t
   drawn: c.querySelectorAll('canvas, svg').length,
   rows: c.querySelectorAll('table tbody tr').length,
   text: c.innerText.slice(0, 300)})))"""
+# the names the native filter bar shows, when it is drawn; and each filter's value as shown
+FILTER_BAR_JS = """JSON.stringify(Array.from(document.querySelectorAll(
+  '[data-test="filter-bar"] [data-test="filter-control-name"]')).filter(e => e.offsetWidth > 0).map(e => e.innerText.trim()))"""
+FILTER_VALUES_JS = """JSON.stringify(Object.fromEntries(Array.from(document.querySelectorAll(
+  '[data-test="filter-bar"] [data-test="filter-control-name"]')).map(e => [e.innerText.trim(),
+  ((e.closest('.ant-form-item') || e.parentElement.parentElement).querySelector('[data-test="form-item-value"]') || {}).innerText])))"""
 
 
 def _expected_charts() -> dict[str, set[str]]:
@@ -66,6 +82,12 @@ def _expected_charts() -> dict[str, set[str]]:
         out[doc["slug"]] = {charts[item["meta"]["uuid"]] for item in doc["position"].values()
                             if isinstance(item, dict) and item.get("type") == "CHART"}
     return out
+
+
+def _native_filters() -> dict[str, list[dict[str, Any]]]:
+    """Dashboard slug -> its YAML's native filter configuration."""
+    docs = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in (ASSETS / "dashboards").glob("*.yaml")]
+    return {doc["slug"]: doc["metadata"]["native_filter_configuration"] for doc in docs}
 
 
 def _free_port() -> int:
@@ -232,6 +254,7 @@ def _browser_login(base: str) -> str:
 def test_each_dashboard_renders_every_chart_with_data_in_a_browser(superset, api, tmp_path, capsys):
     base = superset["url"]
     expected = _expected_charts()
+    filters = {slug: [f["name"] for f in config] for slug, config in _native_filters().items()}
     out_dir = state_dir() / "test-output" / "bi"
     browser = Browser(tmp_path / "chromium")
     shots = []
@@ -240,8 +263,8 @@ def test_each_dashboard_renders_every_chart_with_data_in_a_browser(superset, api
         for slug in SLUGS:
             ids = {c["id"] for c in api.get(f"{base}/api/v1/dashboard/{slug}/charts", timeout=30).json()["result"]}
             run = browser.open_dashboard(f"{base}/superset/dashboard/{slug}/", len(ids))
-            # the page asked for each chart's data and got rows back
-            assert {c.slice_id for c in run.calls} == ids, slug
+            # the page asked for each chart's data (and the filter bar for its options) and got rows back
+            assert {c.slice_id for c in run.calls} == ids | {None}, slug
             bad = [(c.slice_id, c.status, c.failed, c.rowcounts()) for c in run.calls
                    if c.status != 200 or c.failed or not c.rowcounts() or min(c.rowcounts()) == 0]
             assert bad == [], f"{slug}: chart-data calls without rows: {bad}"
@@ -251,6 +274,8 @@ def test_each_dashboard_renders_every_chart_with_data_in_a_browser(superset, api
             assert {h["title"] for h in holders} == expected[slug], slug
             wrong = [h for h in holders if h["errors"] or h["empty"] or not (h["drawn"] or h["rows"])]
             assert wrong == [], f"{slug}: charts not drawn: {wrong}"
+            # the filter bar, open, with the dashboard's native filters
+            assert json.loads(browser.evaluate(FILTER_BAR_JS)) == filters[slug], slug
             assert run.exceptions == [], f"{slug}: page errors: {run.exceptions[:3]}"
             shots.append(browser.screenshot(out_dir / f"{slug}.png"))
     finally:
@@ -258,6 +283,152 @@ def test_each_dashboard_renders_every_chart_with_data_in_a_browser(superset, api
     assert all(p.stat().st_size > 20_000 for p in shots)          # a drawn page, not a blank one
     with capsys.disabled():
         print("\n" + "\n".join(f"screenshot: {p}" for p in shots))
+
+
+BANDS = "Phân bố xếp loại theo tháng (NĐ 335) · Distribution of bands by month"
+COUNTS = "Tình hình giải quyết hồ sơ (OpenCPS) · Case counts: early, on time, late, open, overdue, waiting, withdrawn"
+PROGRESS = "Chỉ số tiến độ 2.1 (QĐ 766) · Progress index (Decision 766)"
+KPI_TABLE = "KPI cán bộ so với chỉ tiêu · Officer KPIs against targets"
+AGENCY, OFFICER, MONTH = "Cơ quan · Agency", "Cán bộ · Officer", "Tháng · Month"
+
+
+def _filter(slug: str, name: str) -> dict[str, Any]:
+    return next(f for f in _native_filters()[slug] if f["name"] == name)
+
+
+def _extra_form_data(native_filter: dict[str, Any], value: Any) -> dict[str, Any]:
+    """What a native filter adds to each chart in its scope once a value is chosen (the data mask's
+    extraFormData): a time filter its time range, a select filter `column IN (values)`."""
+    if native_filter["filterType"] == "filter_time":
+        return {"time_range": value}
+    return {"filters": [{"col": native_filter["targets"][0]["column"]["name"], "op": "IN", "val": value}]}
+
+
+def _rison(value: Any) -> str:
+    if isinstance(value, dict):
+        return "(" + ",".join(f"{_rison(k)}:{_rison(v)}" for k, v in value.items()) + ")"
+    if isinstance(value, list):
+        return "!(" + ",".join(_rison(v) for v in value) + ")"
+    return "'" + str(value).replace("!", "!!").replace("'", "!'") + "'"
+
+
+def _preset_url(base: str, slug: str, chosen: dict[str, Any]) -> str:
+    """The dashboard's URL with filter values chosen (filter name -> value), the way Superset's
+    own links carry a filter bar's state (`native_filters`, rison)."""
+    masks = {}
+    for name, value in chosen.items():
+        native_filter = _filter(slug, name)
+        masks[native_filter["id"]] = {"id": native_filter["id"], "extraFormData": _extra_form_data(native_filter, value),
+                                      "filterState": {"value": value}, "ownState": {}}
+    return f"{base}/superset/dashboard/{slug}/?native_filters={quote(_rison(masks))}"
+
+
+def _filtered_data(api: requests.Session, base: str, slug: str, title: str, chosen: dict[str, Any]) -> list[dict[str, Any]]:
+    """A chart's rows with filter values chosen, asked as the dashboard asks: the chart's saved
+    query, the filters' extra form data merged in (filters appended, time range set)."""
+    charts = api.get(f"{base}/api/v1/dashboard/{slug}/charts", timeout=30).json()["result"]
+    chart = api.get(f"{base}/api/v1/chart/{next(c['id'] for c in charts if c['slice_name'] == title)}",
+                    timeout=30).json()["result"]
+    context = json.loads(chart["query_context"])
+    extra: dict[str, Any] = {"filters": []}
+    for name, value in chosen.items():
+        mask = _extra_form_data(_filter(slug, name), value)
+        extra["filters"] += mask.get("filters", [])
+        extra.update({k: v for k, v in mask.items() if k != "filters"})
+    for query in context["queries"]:
+        query["filters"] += extra["filters"]
+        query["time_range"] = extra.get("time_range", query.get("time_range"))
+    context["form_data"] = dict(context["form_data"], slice_id=chart["id"], extra_form_data=extra)
+    token = api.get(f"{base}/api/v1/security/csrf_token/", timeout=30).json()["result"]
+    got = api.post(f"{base}/api/v1/chart/data", json=context, headers={"X-CSRFToken": token, "Referer": base}, timeout=120)
+    assert got.status_code == 200, (title, got.text[:1000])
+    return got.json()["result"][0]["data"]
+
+
+def test_dashboards_carry_native_filters_on_their_column_and_charts(superset, api):
+    """Read back from Superset (json_metadata): each filter's type, dataset, column and the charts
+    it applies to (ids of this dashboard's charts, set at import)."""
+    base = superset["url"]
+    charts = _expected_charts()
+    expected = {
+        "motcua-agency-overview": [(AGENCY, "filter_select", "kpi_agency_monthly", "agency_code", charts["motcua-agency-overview"]),
+                                   (MONTH, "filter_time", None, None, charts["motcua-agency-overview"])],
+        "motcua-officers": [(AGENCY, "filter_select", "kpi_officer_monthly", "agency_code", charts["motcua-officers"]),
+                            (OFFICER, "filter_select", "kpi_officer_monthly", "officer_id", charts["motcua-officers"]),
+                            (MONTH, "filter_time", None, None, charts["motcua-officers"] - {BANDS})],
+        "motcua-due-soon": [(AGENCY, "filter_select", "open_cases_due_soon", "agency_code", charts["motcua-due-soon"])]}
+    datasets = {d["id"]: d["table_name"] for d in
+                api.get(f"{base}/api/v1/dataset/", params={"q": "(page_size:100)"}, timeout=30).json()["result"]}
+    for slug, want in expected.items():
+        metadata = json.loads(api.get(f"{base}/api/v1/dashboard/{slug}", timeout=30).json()["result"]["json_metadata"])
+        names = {c["id"]: c["slice_name"] for c in api.get(f"{base}/api/v1/dashboard/{slug}/charts", timeout=30).json()["result"]}
+        configured = metadata["native_filter_configuration"]
+        got = [(f["name"], f["filterType"], datasets.get(f["targets"][0].get("datasetId")),
+                f["targets"][0].get("column", {}).get("name"), {names[i] for i in f["chartsInScope"]}) for f in configured]
+        assert got == want, slug
+        assert all(f["chartsInScope"] and f["tabsInScope"] == [] for f in configured), slug
+    officers = json.loads(api.get(f"{base}/api/v1/dashboard/motcua-officers", timeout=30).json()["result"]["json_metadata"])
+    by_name = {f["name"]: f for f in officers["native_filter_configuration"]}
+    assert by_name[OFFICER]["cascadeParentIds"] == [by_name[AGENCY]["id"]]     # officers of the agencies chosen
+
+
+def test_choosing_an_agency_and_a_month_narrows_the_charts_through_the_chart_data_api(superset, api):
+    base = superset["url"]
+    on_time = "Tỷ lệ giải quyết đúng hạn theo tháng · On-time rate by month"
+    rows = _filtered_data(api, base, "motcua-agency-overview", on_time,
+                          {AGENCY: ["SKHDT"], MONTH: "2026-03-01T00:00:00 : 2026-04-01T00:00:00"})
+    assert [(r["agency_code"], r["month"], r["on_time_rate_agg"]) for r in rows] == [("SKHDT", MARCH, pytest.approx(0.65))]
+    listed = _filtered_data(api, base, "motcua-due-soon",
+                            "Danh sách hồ sơ sắp đến hạn, quá hạn hôm nay · Today's list: due soon and overdue", {AGENCY: ["SXD"]})
+    assert sorted((r["agency_code"], r["case_id"]) for r in listed) == [("SXD", "XO1"), ("SXD", "XO2")]   # TJ12-16 (SNV) gone
+    per_agency = _filtered_data(api, base, "motcua-due-soon",
+                                "Số hồ sơ sắp đến hạn, quá hạn theo cơ quan · Due soon and overdue per agency", {AGENCY: ["SXD"]})
+    assert [(r["agency_code"], r["due_soon_cases"], r["overdue_cases"]) for r in per_agency] == [("SXD", 0, 2)]
+
+
+def test_filters_chosen_on_the_page_narrow_every_chart_to_the_hand_computed_figures(superset, api, tmp_path):
+    """The dashboards opened with filter values chosen: each chart asks for its data with them,
+    the filter bar shows them, and the figures are those of the agency, officer and month alone."""
+    base = superset["url"]
+    browser = Browser(tmp_path / "chromium")
+    try:
+        browser.set_cookie(base, "session", _browser_login(base))
+        pages = {}
+        for slug, chosen in (("motcua-agency-overview", {AGENCY: ["SXD"], MONTH: "2026-04-01T00:00:00 : 2026-05-01T00:00:00"}),
+                             ("motcua-officers", {OFFICER: ["P3"], MONTH: "2026-03-01T00:00:00 : 2026-04-01T00:00:00"})):
+            charts = {c["id"]: c["slice_name"] for c in api.get(f"{base}/api/v1/dashboard/{slug}/charts", timeout=30).json()["result"]}
+            run = browser.open_dashboard(_preset_url(base, slug, chosen), len(charts))
+            bad = [(c.slice_id, c.status, c.failed) for c in run.calls if c.status != 200 or c.failed]
+            assert bad == [] and run.exceptions == [], (slug, bad, run.exceptions[:3])
+            holders = json.loads(browser.evaluate(CHART_STATE_JS))
+            assert [h["title"] for h in holders if h["errors"]] == [], slug
+            shown = json.loads(browser.evaluate(FILTER_VALUES_JS))
+            pages[slug] = ({charts[c.slice_id]: c for c in run.calls if c.slice_id is not None}, shown)
+    finally:
+        browser.close()
+
+    calls, shown = pages["motcua-agency-overview"]
+    assert shown[AGENCY] == "SXD"
+    for call in calls.values():          # every chart was asked with the agency and the month
+        query = call.body["queries"][0]
+        assert {"col": "agency_code", "op": "IN", "val": ["SXD"]} in query["filters"]
+        assert query["time_range"] == "2026-04-01T00:00:00 : 2026-05-01T00:00:00"
+    counts = calls[COUNTS].response["result"][0]["data"]
+    assert [{k: v for k, v in r.items()} for r in counts] == [{
+        "month": APRIL, "early_sum": 0, "on_time_sum": 0, "late_sum": 0, "open_within_deadline_sum": 0,
+        "open_overdue_sum": 2, "waiting_sum": 1, "withdrawn_sum": 1}]
+    assert calls[PROGRESS].response["result"][0]["data"] == [{"month": APRIL, "SXD": 0}]
+
+    calls, shown = pages["motcua-officers"]
+    assert shown[OFFICER] == "P3"
+    kpi = calls[KPI_TABLE].response["result"][0]["data"]
+    assert [(r["officer_id"], r["agency_code"], r["month"], r["cases_completed"], r["on_time_rate"]) for r in kpi] == [
+        ("P3", "SNV", MARCH, 5, 1.0)]
+    # the bands chart is by evaluation period, out of the month filter's scope: P3's periods, one officer each
+    bands = calls[BANDS].response["result"][0]["data"]
+    march = next(r for r in bands if r["period"] == "2026-03")
+    assert march["2 Hoàn thành tốt / Good"] == 1
+    assert len(bands) > 1 and all(sum(v or 0 for k, v in r.items() if k != "period") == 1 for r in bands)
 
 
 def test_a_chart_broken_in_the_ui_fails_the_page_check_and_make_bi_puts_it_back(superset, api, tmp_path):
