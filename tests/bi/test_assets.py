@@ -61,6 +61,42 @@ def test_every_reference_resolves_and_charts_use_only_their_datasets_fields():
     assert sorted(placed) == sorted(chart_uuids)          # every chart on exactly one dashboard
 
 
+def test_native_filters_reach_only_charts_that_have_their_column():
+    """A select filter adds `column IN (...)` to every chart in its scope, a time filter sets the
+    range of the chart's TEMPORAL_RANGE filter: a chart in scope without the column would fail, one
+    without that filter would ignore the month. `scope.excluded` names charts by the layout's
+    chartId, so those are distinct within a dashboard."""
+    datasets = {d["uuid"]: d for d in _load("datasets").values()}
+    charts = {c["uuid"]: c for c in _load("charts").values()}
+    problems = []
+    for name, dashboard in _load("dashboards").items():
+        layout = {i["meta"]["chartId"]: charts[i["meta"]["uuid"]] for i in dashboard["position"].values()
+                  if isinstance(i, dict) and i.get("type") == "CHART"}
+        assert len(layout) == sum(1 for i in dashboard["position"].values()
+                                  if isinstance(i, dict) and i.get("type") == "CHART"), f"{name}: chartId repeated"
+        filters = dashboard["metadata"]["native_filter_configuration"]
+        ids = [f["id"] for f in filters]
+        assert filters and len(set(ids)) == len(ids) and all(i.startswith("NATIVE_FILTER-") for i in ids), name
+        for f in filters:
+            assert " · " in f["name"] and f["scope"]["rootPath"] == ["ROOT_ID"], (name, f["id"])
+            assert set(f["scope"]["excluded"]) <= set(layout), (name, f["id"], "excluded chart not on the dashboard")
+            assert set(f["cascadeParentIds"]) <= set(ids), (name, f["id"])
+            in_scope = [c for chart_id, c in layout.items() if chart_id not in f["scope"]["excluded"]]
+            if f["filterType"] == "filter_select":
+                target = f["targets"][0]
+                column = target["column"]["name"]
+                assert column in {c["column_name"] for c in datasets[target["datasetUuid"]]["columns"]}, (name, f["id"])
+                problems += [(name, f["id"], c["slice_name"]) for c in in_scope
+                             if column not in {col["column_name"] for col in datasets[c["dataset_uuid"]]["columns"]}]
+            else:
+                assert f["filterType"] == "filter_time", (name, f["id"])
+                temporal = lambda c: {col["column_name"] for col in datasets[c["dataset_uuid"]]["columns"] if col["is_dttm"]}  # noqa: E731
+                problems += [(name, f["id"], c["slice_name"]) for c in in_scope
+                             if not any(a.get("operator") == "TEMPORAL_RANGE" and a["subject"] in temporal(c)
+                                        for a in c["params"].get("adhoc_filters") or [])]
+    assert problems == []
+
+
 def test_the_bundle_has_the_warehouse_address_and_no_password(tmp_path, monkeypatch):
     monkeypatch.setenv("PGHOST", "10.0.0.7")
     monkeypatch.setenv("PGPORT", "6543")

@@ -403,6 +403,7 @@ def test_filters_chosen_on_the_page_narrow_every_chart_to_the_hand_computed_figu
             holders = json.loads(browser.evaluate(CHART_STATE_JS))
             assert [h["title"] for h in holders if h["errors"]] == [], slug
             shown = json.loads(browser.evaluate(FILTER_VALUES_JS))
+            browser.screenshot(state_dir() / "test-output" / "bi" / f"{slug}-filtered.png")
             pages[slug] = ({charts[c.slice_id]: c for c in run.calls if c.slice_id is not None}, shown)
     finally:
         browser.close()
