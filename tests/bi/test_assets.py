@@ -61,6 +61,10 @@ def test_every_reference_resolves_and_charts_use_only_their_datasets_fields():
     assert sorted(placed) == sorted(chart_uuids)          # every chart on exactly one dashboard
 
 
+def _temporal(datasets: dict[str, dict], chart: dict) -> set[str]:
+    return {c["column_name"] for c in datasets[chart["dataset_uuid"]]["columns"] if c["is_dttm"]}
+
+
 def test_native_filters_reach_only_charts_that_have_their_column():
     """A select filter adds `column IN (...)` to every chart in its scope, a time filter sets the
     range of the chart's TEMPORAL_RANGE filter: a chart in scope without the column would fail, one
@@ -90,9 +94,8 @@ def test_native_filters_reach_only_charts_that_have_their_column():
                              if column not in {col["column_name"] for col in datasets[c["dataset_uuid"]]["columns"]}]
             else:
                 assert f["filterType"] == "filter_time", (name, f["id"])
-                temporal = lambda c: {col["column_name"] for col in datasets[c["dataset_uuid"]]["columns"] if col["is_dttm"]}  # noqa: E731
                 problems += [(name, f["id"], c["slice_name"]) for c in in_scope
-                             if not any(a.get("operator") == "TEMPORAL_RANGE" and a["subject"] in temporal(c)
+                             if not any(a.get("operator") == "TEMPORAL_RANGE" and a["subject"] in _temporal(datasets, c)
                                         for a in c["params"].get("adhoc_filters") or [])]
     assert problems == []
 

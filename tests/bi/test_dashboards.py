@@ -290,6 +290,8 @@ COUNTS = "Tình hình giải quyết hồ sơ (OpenCPS) · Case counts: early, o
 PROGRESS = "Chỉ số tiến độ 2.1 (QĐ 766) · Progress index (Decision 766)"
 KPI_TABLE = "KPI cán bộ so với chỉ tiêu · Officer KPIs against targets"
 AGENCY, OFFICER, MONTH = "Cơ quan · Agency", "Cán bộ · Officer", "Tháng · Month"
+# a month as the time filter's custom range sends it (start included, end excluded)
+MARCH_RANGE, APRIL_RANGE = "2026-03-01T00:00:00 : 2026-04-01T00:00:00", "2026-04-01T00:00:00 : 2026-05-01T00:00:00"
 
 
 def _filter(slug: str, name: str) -> dict[str, Any]:
@@ -376,13 +378,13 @@ def test_choosing_an_agency_and_a_month_narrows_the_charts_through_the_chart_dat
     base = superset["url"]
     on_time = "Tỷ lệ giải quyết đúng hạn theo tháng · On-time rate by month"
     rows = _filtered_data(api, base, "motcua-agency-overview", on_time,
-                          {AGENCY: ["SKHDT"], MONTH: "2026-03-01T00:00:00 : 2026-04-01T00:00:00"})
+                          {AGENCY: ["SKHDT"], MONTH: MARCH_RANGE})
     assert [(r["agency_code"], r["month"], r["on_time_rate_agg"]) for r in rows] == [("SKHDT", MARCH, pytest.approx(0.65))]
-    listed = _filtered_data(api, base, "motcua-due-soon",
-                            "Danh sách hồ sơ sắp đến hạn, quá hạn hôm nay · Today's list: due soon and overdue", {AGENCY: ["SXD"]})
+    due_list = "Danh sách hồ sơ sắp đến hạn, quá hạn hôm nay · Today's list: due soon and overdue"
+    listed = _filtered_data(api, base, "motcua-due-soon", due_list, {AGENCY: ["SXD"]})
     assert sorted((r["agency_code"], r["case_id"]) for r in listed) == [("SXD", "XO1"), ("SXD", "XO2")]   # TJ12-16 (SNV) gone
-    per_agency = _filtered_data(api, base, "motcua-due-soon",
-                                "Số hồ sơ sắp đến hạn, quá hạn theo cơ quan · Due soon and overdue per agency", {AGENCY: ["SXD"]})
+    due_per_agency = "Số hồ sơ sắp đến hạn, quá hạn theo cơ quan · Due soon and overdue per agency"
+    per_agency = _filtered_data(api, base, "motcua-due-soon", due_per_agency, {AGENCY: ["SXD"]})
     assert [(r["agency_code"], r["due_soon_cases"], r["overdue_cases"]) for r in per_agency] == [("SXD", 0, 2)]
 
 
@@ -394,8 +396,8 @@ def test_filters_chosen_on_the_page_narrow_every_chart_to_the_hand_computed_figu
     try:
         browser.set_cookie(base, "session", _browser_login(base))
         pages = {}
-        for slug, chosen in (("motcua-agency-overview", {AGENCY: ["SXD"], MONTH: "2026-04-01T00:00:00 : 2026-05-01T00:00:00"}),
-                             ("motcua-officers", {OFFICER: ["P3"], MONTH: "2026-03-01T00:00:00 : 2026-04-01T00:00:00"})):
+        for slug, chosen in (("motcua-agency-overview", {AGENCY: ["SXD"], MONTH: APRIL_RANGE}),
+                             ("motcua-officers", {OFFICER: ["P3"], MONTH: MARCH_RANGE})):
             charts = {c["id"]: c["slice_name"] for c in api.get(f"{base}/api/v1/dashboard/{slug}/charts", timeout=30).json()["result"]}
             run = browser.open_dashboard(_preset_url(base, slug, chosen), len(charts))
             bad = [(c.slice_id, c.status, c.failed) for c in run.calls if c.status != 200 or c.failed]
@@ -413,9 +415,9 @@ def test_filters_chosen_on_the_page_narrow_every_chart_to_the_hand_computed_figu
     for call in calls.values():          # every chart was asked with the agency and the month
         query = call.body["queries"][0]
         assert {"col": "agency_code", "op": "IN", "val": ["SXD"]} in query["filters"]
-        assert query["time_range"] == "2026-04-01T00:00:00 : 2026-05-01T00:00:00"
+        assert query["time_range"] == APRIL_RANGE
     counts = calls[COUNTS].response["result"][0]["data"]
-    assert [{k: v for k, v in r.items()} for r in counts] == [{
+    assert counts == [{
         "month": APRIL, "early_sum": 0, "on_time_sum": 0, "late_sum": 0, "open_within_deadline_sum": 0,
         "open_overdue_sum": 2, "waiting_sum": 1, "withdrawn_sum": 1}]
     assert calls[PROGRESS].response["result"][0]["data"] == [{"month": APRIL, "SXD": 0}]
