@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -40,6 +41,8 @@ KPI_FIELDS = ("value_factual", "value_evaluation", "numerator_factual", "numerat
 PERIOD_FIELDS = ("task_points", "general_points", "total_points", "band_before_quota")
 QUOTA_FIELDS = ("band", "band_level", "quota_demoted")
 _Q4, _Q2 = Decimal("0.0001"), Decimal("0.01")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_MONTH, _QUARTER, _YEAR = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])"), re.compile(r"[0-9]{4}-Q[1-4]"), re.compile(r"[0-9]{4}")
 
 
 # ---------------------------------------------------------------- configuration (kpi_models/)
@@ -68,7 +71,7 @@ class EvalConfig:
     def from_project(cls) -> "EvalConfig":
         registry = load_registry()
         kpis = {k["code"]: k for k in registry["kpis"] if k["targeted"] and "officer_month" in k["grains"]}
-        by_column = {m["column"]: m["measure"] for m in registry["measures"] if m.get("measure")}
+        by_column = {m["column"]: (m["measure"], m["aggregate"]) for m in registry["measures"] if m.get("measure")}
         for kpi in kpis.values():
             kpi["_num"], kpi["_den"] = by_column.get(kpi["numerator_sql"].strip()), by_column.get(kpi["denominator_sql"].strip())
         return cls(_rows("eval_settings.csv"), _rows("eval_task_weights.csv"), _rows("eval_criteria.csv"),
@@ -134,8 +137,11 @@ class Position:
 
 
 def _safe_date(text: Any) -> date | None:
+    """A 'YYYY-MM-DD' text as a date, None when it is not a valid calendar date (macro safe_date)."""
+    if not isinstance(text, str) or not _DATE.fullmatch(text):
+        return None
     try:
-        return date.fromisoformat(text) if isinstance(text, str) and len(text) == 10 else None
+        return date.fromisoformat(text)
     except ValueError:
         return None
 
@@ -172,14 +178,17 @@ def active_exemptions(conn: psycopg.Connection, case_ids: list[str]) -> dict[tup
 
 @dataclass
 class Measures:
-    """One officer's (or unit's) membership sums at an agency in a month, and its exempted counts."""
+    """One officer's (or unit's) membership sums and row counts at an agency in a month, and its exempted counts."""
     sums: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     late_exempted: int = 0
     returns_exempted: int = 0
 
     def add(self, other: "Measures") -> None:
         for k, v in other.sums.items():
             self.sums[k] += v
+        for k, n in other.counts.items():
+            self.counts[k] += n
         self.late_exempted += other.late_exempted
         self.returns_exempted += other.returns_exempted
 
@@ -201,16 +210,17 @@ def officer_measures(conn: psycopg.Connection, officer: str, agency: str, month:
     out = Measures()
     for r in rows:
         out.sums[r.measure] += r.value
+        out.counts[r.measure] += 1
         out.late_exempted += r.measure == "timeliness_late" and exempt.get((r.case_id, "lateness"), False)
         out.returns_exempted += r.measure == "returned_first_pass" and exempt.get((r.case_id, "return"), False)
     return out
 
 
 def _side(kpi: dict[str, Any], side: str, m: Measures, working_days: int, evaluation: bool) -> Decimal:
-    measure = kpi[side]
-    if measure is None:
+    if kpi[side] is None:
         return Decimal(working_days)
-    value = m.sums.get(measure, Decimal(0))
+    measure, aggregate = kpi[side]
+    value = Decimal(m.counts.get(measure, 0)) if aggregate == "count" else m.sums.get(measure, Decimal(0))
     if evaluation and measure == "completed_on_time":
         value += m.late_exempted
     if evaluation and measure == "returned_first_pass":
@@ -241,7 +251,9 @@ def task_kpis(m: Measures, group: str, month: date, month_end: date, working_day
     out: dict[str, dict[str, Any]] = {}
     min_cases = cfg.setting("min_cases", month_end)
     for code, weight in cfg.weights(group, month_end).items():
-        kpi = cfg.kpis[code]
+        kpi = cfg.kpis.get(code)
+        if kpi is None:       # weighted but not a targeted officer-month KPI: the marts ignore it too
+            continue
         num_f = _side(kpi, "_num", m, working_days, False)
         num_e = _side(kpi, "_num", m, working_days, True)
         den = _side(kpi, "_den", m, working_days, False)
@@ -265,17 +277,15 @@ def task_kpis(m: Measures, group: str, month: date, month_end: date, working_day
 # ---------------------------------------------------------------- the 30-point general part
 
 def _period_bounds(period: str) -> tuple[str, date, date] | None:
-    try:
-        if len(period) == 7 and period[4:6] == "-Q" and period[6] in "1234":
-            start = date(int(period[:4]), (int(period[6]) - 1) * 3 + 1, 1)
-            return "quarter", start, _month_end(date(start.year, start.month + 2, 1))
-        if len(period) == 7 and period[4] == "-" and period[5:].isdigit():
-            start = date(int(period[:4]), int(period[5:]), 1)
-            return "month", start, _month_end(start)
-        if len(period) == 4 and period.isdigit():
-            return "year", date(int(period), 1, 1), date(int(period), 12, 31)
-    except ValueError:
-        return None
+    """(type, first day, last day) of an assessment period as staging reads it, None when unreadable."""
+    if _MONTH.fullmatch(period):
+        start = date(int(period[:4]), int(period[5:]), 1)
+        return "month", start, _month_end(start)
+    if _QUARTER.fullmatch(period):
+        start = date(int(period[:4]), (int(period[6]) - 1) * 3 + 1, 1)
+        return "quarter", start, _month_end(date(start.year, start.month + 2, 1))
+    if _YEAR.fullmatch(period):
+        return "year", date(int(period), 1, 1), date(int(period), 12, 31)
     return None
 
 
@@ -588,7 +598,7 @@ def unit_measures(conn: psycopg.Connection, leader: Position, month: date, month
 def _working_days(agency: str, month: date, month_end: date, config: ClockConfig, pub_kpis: dict[str, dict[str, Any]],
                   cfg: EvalConfig, notes: list[str]) -> int:
     days = config.calendar(agency).working_days_between(month, month_end)
-    per_day = [r["denominator"] for code, r in pub_kpis.items() if cfg.kpis[code]["_den"] is None]
+    per_day = [r["denominator"] for code, r in pub_kpis.items() if code in cfg.kpis and cfg.kpis[code]["_den"] is None]
     if per_day and per_day[0] is not None and per_day[0] != days:
         # a month the history starts in counts only the days it covers (as the KPI verify does)
         notes.append(f"working_days: the calendar has {days} in the month, the published row {per_day[0]}"

@@ -9,7 +9,8 @@ complaint_rate 10, avg_rating 10; task_max 70, min_cases 5). CB02 completed six 
 on_time_rate: factual 4/6 = 0.6667, evaluation 5/6 = 0.8333 (1 exempted case) < 0.98:
   attainment 0.8333.../0.98; scaled weight 30 x 70 / 40 = 52.5; points 52.5 x 5/6 / 0.98 = 44.6429.
 complaint_rate: 0/6 = 0 < 0.005 (met): 10 x 70 / 40 = 17.5.
-throughput_per_working_day: 6/22 = 0.2727, no target: not scored. avg_rating: no rating: not scored.
+throughput_per_working_day: 6/22 = 0.2727, no target: not scored. avg_rating: E1 rated 5, E2 rated 4:
+(5 + 4) / 2 = 4.5000 on 2 ratings, fewer than min_cases: not scored.
 Task part 62.14. Manager's March assessment: 30 (10, 10, 10), corrected the next day to 26
 (8, 9, 9): the correction applies; the later Q1 assessment does not (a monthly one exists); the
 self-assessment (weight 0) is shown, not counted. General part 26.00; total 88.14: good (70-90).
@@ -22,6 +23,7 @@ on_time_rate is scored (nobody in the unit received a case or was rated): 70 x 5
 """
 from __future__ import annotations
 
+import json
 import tempfile
 from datetime import date
 from decimal import Decimal
@@ -31,7 +33,7 @@ import pytest
 
 from ingestion import db
 from publish.recompute_eval import EvalConfig, quota
-from tests.dbt.events import completed, insert_events, received, vn
+from tests.dbt.events import completed, insert_events, rated, received, vn
 from tests.dbt.staff_events import assessed, exemption, insert_staff_events, positioned
 from tests.dbt.test_audit_trace import build_and_publish, read_csv, trace
 
@@ -49,7 +51,7 @@ def cases() -> list:
     out = []
     for case, at, due, done in timings:
         out += [received(case, vn(at), vn(due), days=2), completed(case, vn(done))]
-    return out
+    return [*out, rated("E1", vn("2026-03-10 09:00"), 5), rated("E2", vn("2026-03-11 09:00"), 4)]
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +103,15 @@ def test_verify_agrees_with_the_hand_computed_result(published, tmp_path):
     assert "the published totals of the 0 other processing officers of the agency" in done.stdout
     rows = read_csv(tmp_path / "v" / "verification.csv")
     assert rows and all(r["agrees"] == "True" for r in rows)
+    components = {c["component"]: (c["published"], c["recomputed"])
+                  for c in json.loads((tmp_path / "v" / "trace.json").read_text())["verification"]["components"]}
+    hand = {"on_time_rate.value_factual": "0.6667", "on_time_rate.value_evaluation": "0.8333",
+            "on_time_rate.exempted_cases": 1, "on_time_rate.points": "44.6429", "complaint_rate.points": "17.5000",
+            "throughput_per_working_day.value_factual": "0.2727", "throughput_per_working_day.denominator": "22",
+            "avg_rating.value_factual": "4.5000", "avg_rating.denominator": "2", "avg_rating.is_scored": False,
+            "criteria.manager.compliance": "8", "criteria.self.compliance": "10.00", "general_points": "26.00",
+            "task_points": "62.14", "band_before_quota": "good", "band": "good", "quota_demoted": False}
+    assert {k: components[k][1] for k in hand} == hand
 
     kpi = verify(published, "--table", "eval_officer_kpi_period", *CELL, "--key", "kpi_code=on_time_rate",
                  "--measure", "points")
