@@ -9,7 +9,7 @@ trace --table T --key k=v ... --measure M [--publication ID | --as-of DATE] [--o
 [--include-personal-data] [--verify]: one published figure, the cases in its numerator and
 denominator and their raw events (publish/trace.py), exported as CSV + JSON with a SHA-256
 manifest; --verify recomputes it from raw events alone (publish/trace_verify.py; an evaluation
-cell: the officer-month's result, publish/recompute_eval.py). Exit status: 0
+cell: the officer's result, publish/verify_eval.py). Exit status: 0
 ok; 1 the recomputation disagrees; 2 an unknown table, key or measure, or not the auditor.
 """
 from __future__ import annotations

@@ -1,17 +1,15 @@
-"""`motcua audit trace <evaluation cell> --verify`: one officer-month's Decree 335 result
-recomputed in Python, independently of the dbt models (docs/domain/evaluation-method.md).
+"""An officer's Decree 335 result recomputed in Python, independently of the dbt models
+(docs/domain/evaluation-method.md); publish/verify_eval.py compares it with the published rows.
 
 Inputs: the verbatim payloads of raw.staff_events (positions, assessment versions, exemption
 grants and revocations; the Kafka position only breaks ties between events of one instant, as
 the contract says), the cases' KPI measures from publish/recompute.py's clock over
 raw.case_events, and the configuration in kpi_models/ (task weights, targets, criteria,
-assessor weights, settings). Compared per component with the published rows: each KPI's
-values, counts and points, the 70-point task part, the 30-point general part and its criteria,
-the total and the band before the quota.
+assessor weights, settings), each by the version valid on the period's last day.
 
-Taken from the published side (and said so): the quota (band after it) depends on the other
-officers of the agency's group, so it is applied to their published totals with this officer's
-recomputed one; a leader's unit factor depends on the unit's other officers' published totals.
+Taken from the published side (the callers say so): the quota (band after it) depends on the
+other officers of the agency's group; a leader's unit factor on the unit's other officers'
+totals; in the month a history starts in, the working days it covers.
 """
 from __future__ import annotations
 
@@ -20,7 +18,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -29,17 +27,12 @@ import psycopg
 
 from motcua.kpi_registry import load as load_registry
 from publish.recompute import ClockConfig, _as_smallint, memberships, recompute_case
-from publish.trace import Cell, Part, TraceData
+from publish.trace import Cell, Part
 from publish.trace_verify import candidate_cases, load_events
 from workcal import VN_TZ
 
 KPI_MODELS = Path(__file__).resolve().parent.parent / "kpi_models"
 EXEMPTED_MEASURES = {"lateness": "timeliness_late", "return": "returned_first_pass"}
-BAND_LEVELS = {"excellent": 4, "good": 3, "pass": 2, "fail": 1}
-KPI_FIELDS = ("value_factual", "value_evaluation", "numerator_factual", "numerator", "denominator",
-              "exempted_cases", "cases_counted", "is_scored", "points")
-PERIOD_FIELDS = ("task_points", "general_points", "total_points", "band_before_quota")
-QUOTA_FIELDS = ("band", "band_level", "quota_demoted")
 _Q4, _Q2 = Decimal("0.0001"), Decimal("0.01")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _MONTH, _QUARTER, _YEAR = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])"), re.compile(r"[0-9]{4}-Q[1-4]"), re.compile(r"[0-9]{4}")
@@ -276,7 +269,7 @@ def task_kpis(m: Measures, group: str, month: date, month_end: date, working_day
 
 # ---------------------------------------------------------------- the 30-point general part
 
-def _period_bounds(period: str) -> tuple[str, date, date] | None:
+def period_bounds(period: str) -> tuple[str, date, date] | None:
     """(type, first day, last day) of an assessment period as staging reads it, None when unreadable."""
     if _MONTH.fullmatch(period):
         start = date(int(period[:4]), int(period[5:]), 1)
@@ -296,7 +289,7 @@ def _month_end(start: date) -> date:
 def usable_points(e: StaffEvent, cfg: EvalConfig) -> dict[str, Decimal] | None:
     """The version's criterion points, or None when unusable: exactly the criteria of the catalogue
     valid on the period's last day, each a number within its maximum (never clipped)."""
-    bounds = _period_bounds(str(e.data.get("period")))
+    bounds = period_bounds(str(e.data.get("period")))
     criteria = e.data.get("criteria")
     if bounds is None or not isinstance(criteria, list):
         return None
@@ -324,12 +317,12 @@ def criteria_points(assessments: list[StaffEvent], period: str, cfg: EvalConfig)
     """(role, criterion) -> points: a month takes the manager's applied version (monthly, else the
     quarter's, else the year's; the latest recorded), a quarter or year the manager's version of
     that very period; peers' and self means of that very period."""
-    own_kind, own_start, _ = _period_bounds(period)
+    own_kind, own_start, _ = period_bounds(period)
     usable = [(e, p) for e in latest_versions(assessments) if (p := usable_points(e, cfg)) is not None]
     out: dict[tuple[str, str], Decimal] = {}
     managers = []
     for e, points in usable:
-        kind, start, end = _period_bounds(e.data["period"])
+        kind, start, end = period_bounds(e.data["period"])
         if e.data.get("assessor_role") != "manager":
             continue
         if own_kind == "month" and start <= own_start <= end:
@@ -384,70 +377,10 @@ def quota(total: Decimal | None, others: list[Decimal | None], day: date, cfg: E
     return ("good" if demoted else before), demoted
 
 
-# ---------------------------------------------------------------- the verification
-
-@dataclass
-class EvalVerification:
-    components: list[dict[str, Any]]
-    traced: str                                    # the component of the traced cell
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return all(c["agrees"] for c in self.components)
-
-    @property
-    def summary(self) -> tuple[str, ...]:
-        """The components printed even when they agree: the result's parts and the traced one."""
-        return (*PERIOD_FIELDS, *QUOTA_FIELDS, self.traced)
-
-    def _traced(self) -> dict[str, Any]:
-        return next((c for c in self.components if c["component"] == self.traced), {})
-
-    @property
-    def recomputed_value(self) -> Any:
-        return self._traced().get("recomputed")
-
-    @property
-    def published_value(self) -> Any:
-        return self._traced().get("published")
-
-    @property
-    def cases(self) -> list[dict[str, Any]]:
-        # verification.csv's rows: one per component (case_id column left empty)
-        return [{"case_id": "", "agrees": c["agrees"], "differences": "" if c["agrees"] else
-                 f"{c['component']}: published {_text(c['published'])}, recomputed {_text(c['recomputed'])}"}
-                for c in self.components]
-
-    def as_json(self) -> dict[str, Any]:
-        return {"agrees": self.ok, "figure_agrees": self._traced().get("agrees"), "traced_component": self.traced,
-                "recomputed_value": self.recomputed_value, "published_value": self.published_value,
-                "components": self.components, "cases": self.cases, "notes": self.notes,
-                "disagreeing_components": sum(1 for c in self.components if not c["agrees"])}
-
-
-def _text(value: Any) -> str:
-    return "null" if value is None else str(value)
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, (Decimal, int)) and isinstance(b, (Decimal, int)) and not isinstance(a, bool):
-        return Decimal(a) == Decimal(b)
-    return a == b
-
-
-def _published(conn: psycopg.Connection, table: str, where: str, params: tuple) -> list[dict[str, Any]]:
+def published_rows(conn: psycopg.Connection, table: str, where: str, params: tuple) -> list[dict[str, Any]]:
     cur = conn.execute(f"select * from marts.{table} where {where}", params)
     names = [d.name for d in cur.description]
     return [dict(zip(names, r)) for r in cur.fetchall()]
-
-
-def traced_component(cell: Cell) -> str:
-    if cell.table == "eval_officer_kpi_period":
-        return f"{cell.keys['kpi_code']}.{cell.measure}"
-    if cell.table == "eval_officer_criteria_period":
-        return f"criteria.{cell.keys['assessor_role']}.{cell.keys['criterion_code']}"
-    return cell.measure
 
 
 @dataclass
@@ -475,19 +408,19 @@ def month_result(conn: psycopg.Connection, officer: str, month: date, config: Cl
         measures = unit_measures(conn, position, month, month_end, config, as_of) \
             if position.position_group == "leadership" else \
             officer_measures(conn, officer, position.agency_code, month, config, as_of, extra_cases)
-        pub_kpis = {r["kpi_code"]: r for r in _published(conn, "eval_officer_kpi_period", _KEY, (officer, "month", period))}
+        pub_kpis = {r["kpi_code"]: r for r in published_rows(conn, "eval_officer_kpi_period", PERIOD_KEY, (officer, "month", period))}
         working_days = _working_days(position.agency_code, month, month_end, config, pub_kpis, cfg, notes)
         kpis = task_kpis(measures, position.position_group, month, month_end, working_days, cfg)
         scored = [k["points"] for k in kpis.values() if k["is_scored"] and k["points"] is not None]
         task = _round(sum(scored, Decimal(0)), _Q2) if scored else None
-    points = criteria_points(_assessments(conn, officer), period, cfg)
+    points = criteria_points(assessments_of(conn, officer), period, cfg)
     general = general_points(points, month_end, cfg)
     factor = _unit_factor(conn, position, period, month_end, cfg, notes)
     total = _round(general + task * factor, _Q2) if general is not None and task is not None else None
     return MonthResult(position, kpis, points, task, general, factor, total)
 
 
-_KEY = "officer_id = %s and period_type = %s and period = %s"
+PERIOD_KEY = "officer_id = %s and period_type = %s and period = %s"
 
 
 def _position_events(conn: psycopg.Connection, officer: str) -> list[StaffEvent]:
@@ -495,86 +428,38 @@ def _position_events(conn: psycopg.Connection, officer: str) -> list[StaffEvent]
                               " ('officer.positioned', 'officer.left')", (officer,))
 
 
-def _assessments(conn: psycopg.Connection, officer: str) -> list[StaffEvent]:
+def assessments_of(conn: psycopg.Connection, officer: str) -> list[StaffEvent]:
     return staff_events(conn, "payload->>'officer_id' = %s and payload->>'event_type' = 'officer.assessed'", (officer,))
 
 
-def verify_eval(conn: psycopg.Connection, data: TraceData, config: ClockConfig, cfg: EvalConfig | None = None,
-                as_of: datetime | None = None) -> EvalVerification:
-    cell, cfg = data.cell, cfg or EvalConfig.from_project()
-    as_of = as_of or datetime.now(timezone.utc)
-    officer, period_type, period = cell.keys["officer_id"], cell.keys["period_type"], cell.keys["period"]
-    bounds = _period_bounds(period)
-    if bounds is None or bounds[0] != period_type:
-        raise ValueError(f"period {period!r} is not a {period_type}")
-    _, start, end = bounds
-    result = EvalVerification([], traced_component(cell))
-    if data.published.source.startswith("publication"):
-        result.notes.append(f"components other than the traced one are compared with what BI sees now, not {data.published.source}")
-    pub_period = next(iter(_published(conn, "eval_officer_period", _KEY, (officer, period_type, period))), {})
-    pub_criteria = {(r["assessor_role"], r["criterion_code"]): r["points"]
-                    for r in _published(conn, "eval_officer_criteria_period", _KEY, (officer, period_type, period))}
-    add = result.components.append
-    if period_type == "month":
-        month = month_result(conn, officer, start, config, cfg, as_of, result.notes, {c["case_id"] for c in data.cases})
-        pub_kpis = {r["kpi_code"]: r for r in _published(conn, "eval_officer_kpi_period", _KEY, (officer, "month", period))}
-        for code in sorted(set(month.kpis) | set(pub_kpis)):
-            for name in KPI_FIELDS:
-                add(_component(f"{code}.{name}", pub_kpis.get(code, {}).get(name), month.kpis.get(code, {}).get(name),
-                               "recomputed"))
-        position, task, general, total, points = month.position, month.task, month.general, month.total, month.points
-    else:
-        position, task, general, total, scored = longer_period(conn, officer, period_type, start, end, config, cfg,
-                                                               as_of, result)
-        points = criteria_points(_assessments(conn, officer), period, cfg)
-        add(_component("scored_months", pub_period.get("scored_months"), scored, "recomputed"))
-    for k in sorted(set(points) | set(pub_criteria)):
-        add(_component(f"criteria.{k[0]}.{k[1]}", pub_criteria.get(k), points.get(k), "recomputed"))
-    for name, mine in zip(PERIOD_FIELDS, (task, general, total, band(total, end, cfg))):
-        add(_component(name, pub_period.get(name), mine, "recomputed"))
-    group = position.position_group if position else "unknown"
-    others = [r["total_points"] for r in _published(
-        conn, "eval_officer_period", "agency_code = %s and position_group = %s and period_type = %s"
-        " and period = %s and officer_id <> %s",
-        (position.agency_code if position else pub_period.get("agency_code"), group, period_type, period, officer))]
-    after, demoted = quota(total, others, end, cfg)
-    for name, mine in zip(QUOTA_FIELDS, (after, BAND_LEVELS.get(after), demoted)):
-        add(_component(name, pub_period.get(name), mine, "quota over the group's published totals"))
-    result.notes.append(f"quota: band after the quota applied to this officer's recomputed total among the published"
-                        f" totals of the {len(others)} other {group} officers of the agency (not recomputed)")
-    result.notes = list(dict.fromkeys(result.notes))
-    return result
+@dataclass
+class LongerResult:
+    """A quarter or year: its months recomputed and the means of those not pending."""
+    months: list[tuple[date, MonthResult]]
+    position: Position | None
+    task: Decimal | None
+    general: Decimal | None
+    total: Decimal | None
+    scored_months: int
 
 
 def longer_period(conn: psycopg.Connection, officer: str, period_type: str, start: date, end: date, config: ClockConfig,
-                  cfg: EvalConfig, as_of: datetime, result: EvalVerification) -> tuple[Position | None, Decimal | None, Decimal | None,
-                                                                      Decimal | None, int]:
-    """A quarter or year: the means of the monthly results that are not pending, when enough months
-    are scored; the position at the end of the period. Each month's parts are compared too."""
+                  cfg: EvalConfig, as_of: datetime, notes: list[str]) -> LongerResult:
+    """The means of the monthly results that are not pending (task part times each month's unit
+    factor), when enough months are scored; the position held at the end of the period."""
     first_month = min(date.fromisoformat(r["valid_from"]) for r in cfg.settings)
     last_month = min(end, as_of.astimezone(VN_TZ).date()).replace(day=1)
     months, month = [], max(start, first_month)
     while month <= last_month:
-        months.append((month, month_result(conn, officer, month, config, cfg, as_of, result.notes)))
+        months.append((month, month_result(conn, officer, month, config, cfg, as_of, notes)))
         month = _month_end(month) + timedelta(days=1)
-    for month, r in months:
-        pub = next(iter(_published(conn, "eval_officer_period", _KEY, (officer, "month", f"{month:%Y-%m}"))), {})
-        for name, mine in zip(PERIOD_FIELDS[:3], (r.task, r.general, r.total)):
-            if pub or mine is not None:
-                result.components.append(_component(f"{month:%Y-%m}.{name}", pub.get(name), mine, "recomputed"))
     scored = [r for _, r in months if r.total is not None]
     position = position_in(_position_events(conn, officer), start, end)
-    minimum = cfg.setting(f"{period_type}_min_scored_months", end)
-    if not scored or len(scored) < minimum or position is None:
-        return position, None, None, None, len(scored)
+    if not scored or len(scored) < cfg.setting(f"{period_type}_min_scored_months", end) or position is None:
+        return LongerResult(months, position, None, None, None, len(scored))
     mean = lambda values: _round(sum(values, Decimal(0)) / len(values), _Q2)  # noqa: E731
-    return (position, mean([r.task * r.factor for r in scored]), mean([r.general for r in scored]),
-            mean([r.total for r in scored]), len(scored))
-
-
-def _component(name: str, published: Any, recomputed: Any, source: str) -> dict[str, Any]:
-    return {"component": name, "published": published, "recomputed": recomputed,
-            "agrees": _same(published, recomputed), "source": source}
+    return LongerResult(months, position, mean([r.task * r.factor for r in scored]), mean([r.general for r in scored]),
+                        mean([r.total for r in scored]), len(scored))
 
 
 def unit_measures(conn: psycopg.Connection, leader: Position, month: date, month_end: date, config: ClockConfig,

@@ -81,7 +81,7 @@ def run_trace(conn: psycopg.Connection, cell: Cell, args) -> int:
     if args.verify:
         from publish.recompute import ClockConfig
         if cell.kind == "eval":
-            from publish.recompute_eval import verify_eval
+            from publish.verify_eval import verify_eval
             needs(conn, ("marts.eval_officer_period", "marts.eval_officer_kpi_period",
                          "marts.eval_officer_criteria_period", "raw.staff_events"))
             verification = verify_eval(conn, data, ClockConfig.from_project())

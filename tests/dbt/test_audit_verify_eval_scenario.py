@@ -13,7 +13,8 @@ from ingestion import db
 from publish.config import PublishConfig
 from publish.publisher import PublishRequest, publish
 from publish.recompute import ClockConfig
-from publish.recompute_eval import EvalConfig, verify_eval
+from publish.recompute_eval import EvalConfig
+from publish.verify_eval import verify_eval
 from publish.trace import resolve_cell, trace
 from tests.dbt import eval_scenario
 from tests.dbt.dbt_runner import BUILD_SCHEMA, run_dbt
