@@ -26,7 +26,7 @@ from typing import Any
 import psycopg
 
 from motcua.kpi_registry import load as load_registry
-from publish.recompute import ClockConfig, _as_smallint, memberships, recompute_case
+from publish.recompute import ClockConfig, _as_smallint, _parse_instant, memberships, recompute_case
 from publish.trace import Cell, Part
 from publish.trace_verify import candidate_cases, load_events
 from workcal import VN_TZ
@@ -106,15 +106,16 @@ class StaffEvent:
 
 
 def staff_events(conn: psycopg.Connection, where: str, params: tuple) -> list[StaffEvent]:
+    """The events `where` selects (through the raw table's indexed copies of the payload's officer and
+    case), read from their verbatim payloads."""
     out = []
     for payload, partition, offset in conn.execute(
             f"select payload::text, kafka_partition, kafka_offset from raw.staff_events where {where}", params):
         body = json.loads(payload, parse_float=Decimal)
         if _as_smallint(body.get("schema_version")) != 1:
             continue
-        try:
-            occurred = datetime.fromisoformat(body["occurred_at"])
-        except (KeyError, TypeError, ValueError):
+        occurred = _parse_instant(body.get("occurred_at"))
+        if occurred is None:
             continue
         out.append(StaffEvent(str(body.get("event_id")), body.get("event_type"), occurred, body.get("agency_code"),
                               body.get("officer_id"), body.get("data") or {}, (occurred, partition, offset)))
@@ -159,8 +160,8 @@ def position_in(events: list[StaffEvent], first: date, last: date) -> Position |
 
 def active_exemptions(conn: psycopg.Connection, case_ids: list[str]) -> dict[tuple[str, str], bool]:
     """(case, scope) -> active: the latest grant or revocation stands."""
-    events = staff_events(conn, "payload->>'event_type' in ('case.exemption_granted', 'case.exemption_revoked')"
-                                " and payload->'data'->>'case_id' = any(%s)", (case_ids,))
+    events = staff_events(conn, "case_id = any(%s) and event_type in ('case.exemption_granted', 'case.exemption_revoked')",
+                          (case_ids,))
     latest: dict[tuple[str, str], StaffEvent] = {}
     for e in sorted(events, key=lambda e: e.order):
         latest[(e.data.get("case_id"), e.data.get("scope"))] = e
@@ -424,12 +425,11 @@ PERIOD_KEY = "officer_id = %s and period_type = %s and period = %s"
 
 
 def _position_events(conn: psycopg.Connection, officer: str) -> list[StaffEvent]:
-    return staff_events(conn, "payload->>'officer_id' = %s and payload->>'event_type' in"
-                              " ('officer.positioned', 'officer.left')", (officer,))
+    return staff_events(conn, "officer_id = %s and event_type in ('officer.positioned', 'officer.left')", (officer,))
 
 
 def assessments_of(conn: psycopg.Connection, officer: str) -> list[StaffEvent]:
-    return staff_events(conn, "payload->>'officer_id' = %s and payload->>'event_type' = 'officer.assessed'", (officer,))
+    return staff_events(conn, "officer_id = %s and event_type = 'officer.assessed'", (officer,))
 
 
 @dataclass
@@ -465,10 +465,9 @@ def longer_period(conn: psycopg.Connection, officer: str, period_type: str, star
 def unit_measures(conn: psycopg.Connection, leader: Position, month: date, month_end: date, config: ClockConfig,
                   as_of: datetime) -> Measures:
     """A leader's KPIs are the unit's: every officer positioned in the same agency and unit that month."""
-    events = staff_events(conn, "payload->>'event_type' in ('officer.positioned', 'officer.left')"
-                                " and payload->>'officer_id' in (select payload->>'officer_id' from raw.staff_events"
-                                " where payload->>'agency_code' = %s and payload->>'event_type' = 'officer.positioned')",
-                          (leader.agency_code,))
+    events = staff_events(conn, "event_type in ('officer.positioned', 'officer.left') and officer_id in"
+                                " (select officer_id from raw.staff_events where agency_code = %s"
+                                " and event_type = 'officer.positioned')", (leader.agency_code,))
     by_officer: dict[str, list[StaffEvent]] = defaultdict(list)
     for e in events:
         by_officer[e.officer_id].append(e)

@@ -134,6 +134,11 @@ def verify_eval(conn: psycopg.Connection, data: TraceData, config: ClockConfig, 
         result.add(name, pub_period.get(name), mine, FROM_GROUP)
     result.notes.append(f"quota: band after the quota applied to this officer's recomputed total among the published"
                         f" totals of the {len(others)} other {group} officers of the agency (not recomputed)")
+    if not data.published.source.startswith("marts"):
+        # the traced cell as the publication recorded it
+        traced = next((c for c in result.components if c["component"] == result.traced), None)
+        if traced is not None:
+            traced.update(published=data.published.value, agrees=_same(data.published.value, traced["recomputed"]))
     result.notes = list(dict.fromkeys(result.notes))
     return result
 

@@ -113,6 +113,10 @@ def test_verify_agrees_with_the_hand_computed_result(published, tmp_path):
             "task_points": "62.14", "band_before_quota": "good", "band": "good", "quota_demoted": False}
     assert {k: components[k][1] for k in hand} == hand
 
+    first = verify(published, *PERIOD, "--measure", "total_points", "--publication", "1")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "note: components other than the traced one are compared with what BI sees now, not publication 1" in first.stdout
+
     kpi = verify(published, "--table", "eval_officer_kpi_period", *CELL, "--key", "kpi_code=on_time_rate",
                  "--measure", "points")
     assert kpi.returncode == 0, kpi.stdout + kpi.stderr
