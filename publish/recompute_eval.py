@@ -32,7 +32,8 @@ from publish.trace_verify import candidate_cases, load_events
 from workcal import VN_TZ
 
 KPI_MODELS = Path(__file__).resolve().parent.parent / "kpi_models"
-EXEMPTED_MEASURES = {"lateness": "timeliness_late", "return": "returned_first_pass"}
+# an active exemption per scope: the membership measure whose rows it moves, and the numerator it changes by +1 / -1
+EXEMPTED = {"lateness": ("timeliness_late", "completed_on_time", 1), "return": ("returned_first_pass", "returned_first_pass", -1)}
 _Q4, _Q2 = Decimal("0.0001"), Decimal("0.01")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _MONTH, _QUARTER, _YEAR = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])"), re.compile(r"[0-9]{4}-Q[1-4]"), re.compile(r"[0-9]{4}")
@@ -175,21 +176,21 @@ class Measures:
     """One officer's (or unit's) membership sums and row counts at an agency in a month, and its exempted counts."""
     sums: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    late_exempted: int = 0
-    returns_exempted: int = 0
+    exempted: dict[str, int] = field(default_factory=lambda: defaultdict(int))     # per scope
 
     def add(self, other: "Measures") -> None:
         for k, v in other.sums.items():
             self.sums[k] += v
         for k, n in other.counts.items():
             self.counts[k] += n
-        self.late_exempted += other.late_exempted
-        self.returns_exempted += other.returns_exempted
+        for k, n in other.exempted.items():
+            self.exempted[k] += n
 
 
 def officer_measures(conn: psycopg.Connection, officer: str, agency: str, month: date, config: ClockConfig,
                      as_of: datetime, extra_cases: set[str] = frozenset()) -> Measures:
     """The officer's KPI measures at the agency in the month, from the cases recomputed by publish/recompute.py."""
+    # the candidates of a figure made of ratings too: rated cases are looked for before the month
     cell = Cell("kpi_officer_monthly", {"officer_id": officer, "agency_code": agency, "month": month.isoformat()},
                 "eval", "column", Part((), (("rating", "sum"), ("received", "count"))))
     candidates = sorted(candidate_cases(conn, cell) | set(extra_cases))
@@ -205,8 +206,8 @@ def officer_measures(conn: psycopg.Connection, officer: str, agency: str, month:
     for r in rows:
         out.sums[r.measure] += r.value
         out.counts[r.measure] += 1
-        out.late_exempted += r.measure == "timeliness_late" and exempt.get((r.case_id, "lateness"), False)
-        out.returns_exempted += r.measure == "returned_first_pass" and exempt.get((r.case_id, "return"), False)
+        for scope, (measure, _, _) in EXEMPTED.items():
+            out.exempted[scope] += r.measure == measure and exempt.get((r.case_id, scope), False)
     return out
 
 
@@ -215,10 +216,9 @@ def _side(kpi: dict[str, Any], side: str, m: Measures, working_days: int, evalua
         return Decimal(working_days)
     measure, aggregate = kpi[side]
     value = Decimal(m.counts.get(measure, 0)) if aggregate == "count" else m.sums.get(measure, Decimal(0))
-    if evaluation and measure == "completed_on_time":
-        value += m.late_exempted
-    if evaluation and measure == "returned_first_pass":
-        value -= m.returns_exempted
+    for scope, (_, numerator, sign) in EXEMPTED.items():
+        if evaluation and measure == numerator:
+            value += sign * m.exempted.get(scope, 0)
     return value
 
 
@@ -394,10 +394,6 @@ class MonthResult:
     general: Decimal | None
     factor: Decimal
     total: Decimal | None
-
-    @property
-    def group(self) -> str:
-        return self.position.position_group if self.position else "unknown"
 
 
 def month_result(conn: psycopg.Connection, officer: str, month: date, config: ClockConfig, cfg: EvalConfig,
