@@ -55,13 +55,6 @@ class EvalVerification:
     def published_value(self) -> Any:
         return self._traced().get("published")
 
-    @property
-    def cases(self) -> list[dict[str, Any]]:
-        # verification.csv's rows: one per component (case_id column left empty)
-        return [{"case_id": "", "agrees": c["agrees"], "differences": "" if c["agrees"] else
-                 f"{c['component']}: published {_text(c['published'])}, recomputed {_text(c['recomputed'])}"}
-                for c in self.components]
-
     def add(self, name: str, published: Any, recomputed: Any, source: str = RECOMPUTED) -> None:
         self.components.append({"component": name, "published": published, "recomputed": recomputed,
                                 "agrees": _same(published, recomputed), "source": source})
@@ -69,12 +62,8 @@ class EvalVerification:
     def as_json(self) -> dict[str, Any]:
         return {"agrees": self.ok, "figure_agrees": self._traced().get("agrees"), "traced_component": self.traced,
                 "recomputed_value": self.recomputed_value, "published_value": self.published_value,
-                "components": self.components, "cases": self.cases, "notes": self.notes,
+                "components": self.components, "notes": self.notes,
                 "disagreeing_components": sum(1 for c in self.components if not c["agrees"])}
-
-
-def _text(value: Any) -> str:
-    return "null" if value is None else str(value)
 
 
 def _same(a: Any, b: Any) -> bool:

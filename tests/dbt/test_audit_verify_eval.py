@@ -103,6 +103,7 @@ def test_verify_agrees_with_the_hand_computed_result(published, tmp_path):
     assert "the published totals of the 0 other processing officers of the agency" in done.stdout
     rows = read_csv(tmp_path / "v" / "verification.csv")
     assert rows and all(r["agrees"] == "True" for r in rows)
+    assert {r["component"]: r["recomputed"] for r in rows}["on_time_rate.points"] == "44.6429"
     components = {c["component"]: (c["published"], c["recomputed"])
                   for c in json.loads((tmp_path / "v" / "trace.json").read_text())["verification"]["components"]}
     hand = {"on_time_rate.value_factual": "0.6667", "on_time_rate.value_evaluation": "0.8333",
