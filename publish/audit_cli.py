@@ -8,7 +8,8 @@ history is not sealed; 2 bad usage, configuration, or the database unreachable o
 trace --table T --key k=v ... --measure M [--publication ID | --as-of DATE] [--out DIR]
 [--include-personal-data] [--verify]: one published figure, the cases in its numerator and
 denominator and their raw events (publish/trace.py), exported as CSV + JSON with a SHA-256
-manifest; --verify recomputes it from raw events alone (publish/trace_verify.py). Exit status: 0
+manifest; --verify recomputes it from raw events alone (publish/trace_verify.py; an evaluation
+cell: the officer's result, publish/verify_eval.py). Exit status: 0
 ok; 1 the recomputation disagrees; 2 an unknown table, key or measure, or not the auditor.
 """
 from __future__ import annotations
@@ -61,10 +62,6 @@ def cmd_trace(args) -> int:
     if len(keys) != len(args.keys):
         raise TraceUsageError("a --key is given twice; give each grain key once")
     cell = resolve_cell(args.table, keys, args.measure)  # usage errors before any connection
-    if args.verify and cell.kind == "eval":
-        raise TraceUsageError(f"--verify recomputes the KPI tables' figures from raw events; {cell.table} is built from"
-                              " decisions (assessments, exemptions): trace it without --verify, or verify the KPI's"
-                              " cell in kpi_officer_monthly")
     with db.connect("auditor", args.database) as conn:
         return run_trace(conn, cell, args)
 

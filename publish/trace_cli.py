@@ -80,8 +80,14 @@ def run_trace(conn: psycopg.Connection, cell: Cell, args) -> int:
     verification = None
     if args.verify:
         from publish.recompute import ClockConfig
-        from publish.trace_verify import verify
-        verification = verify(conn, data, ClockConfig.from_project())
+        if cell.kind == "eval":
+            from publish.verify_eval import verify_eval
+            needs(conn, ("marts.eval_officer_period", "marts.eval_officer_kpi_period",
+                         "marts.eval_officer_criteria_period", "raw.staff_events"))
+            verification = verify_eval(conn, data, ClockConfig.from_project())
+        else:
+            from publish.trace_verify import verify
+            verification = verify(conn, data, ClockConfig.from_project())
     out = args.out or Path.cwd() / f"trace-{cell.table}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
     if args.include_personal_data:
         log_personal_data_access(conn, data, out)
@@ -91,6 +97,8 @@ def run_trace(conn: psycopg.Connection, cell: Cell, args) -> int:
     print_trace(data, files)
     if verification is None:
         return 0
+    if cell.kind == "eval":
+        return print_eval_verification(verification)
     for case in verification.cases:
         if not case["agrees"]:
             print(f"DISAGREE case {case['case_id']}: {case['differences']}")
@@ -100,4 +108,23 @@ def run_trace(conn: psycopg.Connection, cell: Cell, args) -> int:
     verdict = "AGREE" if verification.ok else "DISAGREE"
     print(f"verify: {verdict}: recomputed {_local(verification.recomputed_value)}, published"
           f" {_local(verification.published_value)}; {agreeing}/{len(verification.cases)} cases agree")
+    return 0 if verification.ok else 1
+
+
+def print_eval_verification(verification, out=None) -> int:
+    """One line per disagreeing component with both values, then the verdict (exit 1 on any)."""
+    out = out or sys.stdout
+    for c in verification.components:
+        if c["component"] in verification.summary and c["agrees"]:
+            print(f"agree {c['component']}: {_local(c['recomputed'])} ({c['source']})", file=out)
+        elif not c["agrees"]:
+            print(f"DISAGREE {c['component']}: published {_local(c['published'])}, recomputed {_local(c['recomputed'])}"
+                  f" ({c['source']})", file=out)
+    for note in verification.notes:
+        print(f"note: {note}", file=out)
+    agreeing = sum(1 for c in verification.components if c["agrees"])
+    verdict = "AGREE" if verification.ok else "DISAGREE"
+    print(f"verify: {verdict}: {verification.traced} recomputed {_local(verification.recomputed_value)}, published"
+          f" {_local(verification.published_value)}; {agreeing}/{len(verification.components)} components agree",
+          file=out)
     return 0 if verification.ok else 1

@@ -111,8 +111,11 @@ def write_trace(out: Path, data: TraceData, *, include_personal_data: bool,
                 "assessment_versions": data.assessments}
     if verification is not None:
         document["verification"] = verification
-        _write_csv(add("verification.csv"), verification["cases"],
-                   ["case_id", "agrees", "differences"])
+        if "components" in verification:   # an evaluation cell: one row per component of the result
+            _write_csv(add("verification.csv"), verification["components"],
+                       ["component", "published", "recomputed", "agrees", "source"])
+        else:
+            _write_csv(add("verification.csv"), verification["cases"], ["case_id", "agrees", "differences"])
     add("trace.json").write_text(json.dumps(_plain(document), ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                  encoding="utf-8")
     lines = [f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.name}\n" for path in files]

@@ -69,7 +69,8 @@ EVENTS = events()
 
 def build_and_publish(dbname: str, target: Path, run_id: str, night: date, *, incremental: bool = False) -> None:
     args = ("run", "--select", "+fct_cases +kpi_officer_daily +kpi_officer_monthly +kpi_agency_monthly +kpi_case_membership"
-            " +eval_officer_kpi_period +eval_officer_period +eval_case_membership +eval_assessment_membership")
+            " +eval_officer_kpi_period +eval_officer_period +eval_officer_criteria_period +eval_case_membership"
+            " +eval_assessment_membership")
     if not incremental:
         args = ("build", *args[1:], "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
     run_dbt(dbname, *args, target_path=target, as_of=AS_OF)
@@ -191,9 +192,12 @@ def test_evaluation_cells_list_the_exemption_and_the_assessment_versions(publish
     assert [(v["assessor_role"], v["used"], v["reason"]) for v in versions] == [
         ("manager", "False", "superseded"), ("manager", "True", "applied")]
     assert all(len(v["sha256"]) == 64 for v in versions)
-    refused = trace(published, "--table", "eval_officer_period", "--key", "officer_id=CB02", "--key", "period_type=month",
-                    "--key", "period=2026-03", "--measure", "general_points", "--verify")
-    assert refused.returncode == 2 and "--verify recomputes the KPI tables' figures" in refused.stderr
+    # --verify recomputes the officer-month (tests/dbt/test_audit_verify_eval.py): the correction's 8 + 9 + 10;
+    # three completed cases are fewer than min_cases (5): no KPI is scored, the result is pending
+    verified = trace(published, "--table", "eval_officer_period", "--key", "officer_id=CB02", "--key", "period_type=month",
+                     "--key", "period=2026-03", "--measure", "general_points", "--verify", "--out", str(tmp_path / "v"))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "verify: AGREE: general_points recomputed 27.00, published 27.00;" in verified.stdout
 
 
 def test_refused_to_other_roles(published, tmp_path):
