@@ -15,7 +15,7 @@ declare
 begin
   if held_by is not null and held_by <> current_user then
     if not has_table_privilege('lineage.dbt_incremental_watermark', 'select') then
-      raise notice 'lineage.dbt_incremental_watermark belongs to %: run a dbt build (it lets % read the table), then "motcua migrate --reapply" to take it over with its rows',
+      raise warning 'lineage.dbt_incremental_watermark belongs to %: run a dbt build (it lets % read the table), then "motcua migrate --reapply" to take it over with its rows',
                    held_by, current_user;
       return;
     end if;
