@@ -64,9 +64,17 @@ def _recorded(conn: psycopg.Connection) -> dict[str, tuple[str, object]]:
             conn.execute(f"select name, checksum, applied_at from {LEDGER}").fetchall()}
 
 
+def _forward_warnings(diag: psycopg.errors.Diagnostic) -> None:
+    # A migration raises WARNING for what needs the operator (e.g. 112: a step before a take-over);
+    # its NOTICEs ("already exists, skipping") are the idempotent files' normal chatter.
+    if diag.severity_nonlocalized == "WARNING":
+        log.warning("migration: %s", diag.message_primary)
+
+
 def apply(conn: psycopg.Connection, migrations: list[Migration], reapply: bool = False) -> MigrationReport:
     """Apply what is pending on an autocommit connection (as the schema owner)."""
     report = MigrationReport()
+    conn.add_notice_handler(_forward_warnings)
     conn.execute("select pg_advisory_lock(%s)", (LOCK_KEY,))
     try:
         _ensure_ledger(conn)

@@ -23,11 +23,15 @@
     {%- endif -%}
   {%- endfor -%}
   {%- if succeeded | length == chain | length and unfinished | length == 0 %}
-    create schema if not exists lineage;
-    create table if not exists {{ watermark_relation() }} (
-        ingested_upto timestamptz, as_of timestamptz, recorded_at timestamptz not null default now(),
-        invocation_id text not null);
-    grant select on {{ watermark_relation() }} to motcua_auditor;
+    {#- The table is created and granted by migrations/112 (append-only for this role). One this
+        role created before that migration is handed over: the migrations' role may read it, so
+        `motcua migrate --reapply` takes it over with its rows. #}
+    do $$ begin
+      if (select pg_get_userbyid(relowner) from pg_class
+           where oid = to_regclass('{{ watermark_relation() }}')) = current_user then
+        grant select on {{ watermark_relation() }} to motcua_owner;
+      end if;
+    end $$;
     insert into {{ watermark_relation() }} (ingested_upto, as_of, invocation_id)
     select ingested_upto, as_of, '{{ invocation_id }}' from intermediate.int_ingestion_watermark;
     {{ publish_queue_sql() }}

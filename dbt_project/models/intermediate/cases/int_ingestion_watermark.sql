@@ -17,7 +17,9 @@ select
     coalesce(
         (select max(events.ingested_at) from {{ source('motcua', 'case_events') }} as events
          where events.ingested_at > (select ingested_upto from previous)),
-        (select ingested_upto from previous)
+        (select ingested_upto from previous),
+        -- no watermark recorded yet (migrations create the table empty): as on a first build
+        (select max(events.ingested_at) from {{ source('motcua', 'case_events') }} as events)
     ) as ingested_upto,
     {{ as_of() }} as as_of,
     {{ not incremental_scope_active() }} as is_full_build
