@@ -413,6 +413,28 @@ def open_state(case_id: str, events: Iterable[Event], config: ClockConfig, at: d
     return "open_overdue" if at > facts.effective_due_at else "open_within_deadline"
 
 
+def snapshot_date(at: datetime) -> date:
+    """The date a state is filed under: the last local day the snapshot closes (the marts' snapshot_date)."""
+    return (at - timedelta(microseconds=1)).astimezone(VN_TZ).date()
+
+
+def snapshot_memberships(case_id: str, events: list[Event], config: ClockConfig, as_of: datetime) -> list[Membership]:
+    """The case's state at the end of every month it was open (at the as-of in the as-of's month),
+    as the open_* / waiting_for_applicant rows of the membership (agency-level: no officer)."""
+    facts = recompute_case(case_id, events, config, as_of)
+    if facts is None:
+        return []
+    rows = []
+    month = facts.received_at.astimezone(VN_TZ).date().replace(day=1)
+    while (at := snapshot_instant(month, as_of)) is not None:
+        state = open_state(case_id, events, config, at)
+        if state is None:       # closed (a case does not reopen), or received after the as-of
+            break
+        rows.append(Membership(case_id, state, None, facts.agency_code, snapshot_date(at), Decimal(1)))
+        month = (month + timedelta(days=32)).replace(day=1)
+    return rows
+
+
 def memberships(facts: CaseFacts) -> list[Membership]:
     """Where the case counts (docs/domain/sla-clock.md, Attribution)."""
     local = lambda t: t.astimezone(VN_TZ).date()  # noqa: E731

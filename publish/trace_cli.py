@@ -87,7 +87,7 @@ def run_trace(conn: psycopg.Connection, cell: Cell, args) -> int:
             from publish.verify_eval import verify_eval
             needs(conn, ("marts.eval_officer_period", "marts.eval_officer_kpi_period",
                          "marts.eval_officer_criteria_period", "raw.staff_events"))
-            verification = verify_eval(conn, data, ClockConfig.from_project(), as_of.instant)
+            verification = verify_eval(conn, data, ClockConfig.from_project(), as_of=as_of.instant)
         else:
             from publish.trace_verify import verify
             verification = verify(conn, data, ClockConfig.from_project(), as_of)

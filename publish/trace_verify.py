@@ -23,7 +23,7 @@ from typing import Any
 import psycopg
 
 from publish.recompute import (SNAPSHOT_MEASURES, CaseFacts, ClockConfig, Event, memberships, open_state,
-                               recompute_case, snapshot_instant)
+                               recompute_case, snapshot_date, snapshot_instant)
 from publish.trace import Cell, TraceData
 from publish.verify_snapshots import BuildAsOf, build_as_of, local_text, published_states, snapshot_candidates
 from workcal import VN_TZ
@@ -105,11 +105,6 @@ def _in_cell(cell: Cell, officer: str | None, agency: str, day: date) -> bool:
     return "officer_id" not in cell.keys or officer == cell.keys["officer_id"]
 
 
-def _local_day(at: datetime) -> date:
-    # the snapshot's date: the last local day it closes (as the marts' snapshot_date)
-    return (at - timedelta(microseconds=1)).astimezone(VN_TZ).date()
-
-
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, Decimal) or isinstance(b, Decimal):
         return a is not None and b is not None and abs(Decimal(a) - Decimal(b)) <= _TOLERANCE
@@ -163,7 +158,7 @@ def verify(conn: psycopg.Connection, data: TraceData, config: ClockConfig, as_of
             continue
         facts[case_id] = case
         state = open_state(case_id, events.get(case_id, []), config, at) if at is not None else None
-        if state is not None and _in_cell(cell, None, case.agency_code, _local_day(at)):
+        if state is not None and _in_cell(cell, None, case.agency_code, snapshot_date(at)):
             states[case_id] = state
             if state in snapshot:
                 python_membership[case_id][state] = Decimal(1)
