@@ -19,7 +19,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from pathlib import Path
@@ -388,8 +388,51 @@ class Membership:
     value: Decimal
 
 
-# measures that depend on the build's as-of instant (month-end snapshots of open cases): not recomputed
+# the states of open cases at the end of a month (or at the build's as-of instant within it)
 SNAPSHOT_MEASURES = frozenset({"open_within_deadline", "open_overdue", "waiting_for_applicant"})
+
+
+def snapshot_instant(month: date, as_of: datetime) -> datetime | None:
+    """When the month's states of open cases are taken: its end (local midnight), or the build's
+    as-of instant when that falls earlier; None when the build predates the month."""
+    start = datetime.combine(month.replace(day=1), time(0), tzinfo=VN_TZ)
+    following = datetime.combine((month.replace(day=1) + timedelta(days=32)).replace(day=1), time(0), tzinfo=VN_TZ)
+    at = min(following, as_of)
+    return at if at > start else None
+
+
+def open_state(case_id: str, events: Iterable[Event], config: ClockConfig, at: datetime) -> str | None:
+    """The case's state at instant `at`, decided by the events that occurred before it alone (the
+    same clock, run as if the build's as-of were `at`): waiting_for_applicant, open_overdue or
+    open_within_deadline; None when it was not received yet or already closed then."""
+    facts = recompute_case(case_id, [e for e in events if e.occurred_at < at], config, at)
+    if facts is None or facts.status != "open":
+        return None
+    if facts.is_waiting_for_applicant:
+        return "waiting_for_applicant"
+    return "open_overdue" if at > facts.effective_due_at else "open_within_deadline"
+
+
+def snapshot_date(at: datetime) -> date:
+    """The date a state is filed under: the last local day the snapshot closes (the marts' snapshot_date)."""
+    return (at - timedelta(microseconds=1)).astimezone(VN_TZ).date()
+
+
+def snapshot_memberships(case_id: str, events: list[Event], config: ClockConfig, as_of: datetime) -> list[Membership]:
+    """The case's state at the end of every month it was open (at the as-of in the as-of's month),
+    as the open_* / waiting_for_applicant rows of the membership (agency-level: no officer)."""
+    facts = recompute_case(case_id, events, config, as_of)
+    if facts is None:
+        return []
+    rows = []
+    month = facts.received_at.astimezone(VN_TZ).date().replace(day=1)
+    while (at := snapshot_instant(month, as_of)) is not None:
+        state = open_state(case_id, events, config, at)
+        if state is None:       # closed (a case does not reopen), or received after the as-of
+            break
+        rows.append(Membership(case_id, state, None, facts.agency_code, snapshot_date(at), Decimal(1)))
+        month = (month + timedelta(days=32)).replace(day=1)
+    return rows
 
 
 def memberships(facts: CaseFacts) -> list[Membership]:

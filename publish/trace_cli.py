@@ -80,14 +80,17 @@ def run_trace(conn: psycopg.Connection, cell: Cell, args) -> int:
     verification = None
     if args.verify:
         from publish.recompute import ClockConfig
+        from publish.verify_snapshots import build_as_of
+        # open cases (waits, states) are taken at the as-of instant of the build that was published
+        as_of = build_as_of(conn, data.published.publication_id)
         if cell.kind == "eval":
             from publish.verify_eval import verify_eval
             needs(conn, ("marts.eval_officer_period", "marts.eval_officer_kpi_period",
                          "marts.eval_officer_criteria_period", "raw.staff_events"))
-            verification = verify_eval(conn, data, ClockConfig.from_project())
+            verification = verify_eval(conn, data, ClockConfig.from_project(), as_of=as_of.instant)
         else:
             from publish.trace_verify import verify
-            verification = verify(conn, data, ClockConfig.from_project())
+            verification = verify(conn, data, ClockConfig.from_project(), as_of)
     out = args.out or Path.cwd() / f"trace-{cell.table}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
     if args.include_personal_data:
         log_personal_data_access(conn, data, out)

@@ -7,21 +7,25 @@ event of the agency in the period, and every completion in the period at the age
 no officer (its last assignee is credited). Each is
 recomputed with publish/recompute.py; a case agrees when its facts (status, dates, officers,
 deadline, waits, timeliness) equal marts.fct_cases and it counts in the figure exactly where
-lineage.kpi_case_membership says. The figure agrees when the recomputed value, rounded as
-stored, equals the published one.
+lineage.kpi_case_membership says. The states of open cases at the month's end (or at the
+build's as-of instant, when that falls inside the month) are recomputed too, from the events before
+that instant, with the as-of the traced publication's build recorded. The figure agrees when the
+recomputed value, rounded as stored, equals the published one.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import psycopg
 
-from publish.recompute import SNAPSHOT_MEASURES, CaseFacts, ClockConfig, Event, memberships, recompute_case
+from publish.recompute import (SNAPSHOT_MEASURES, CaseFacts, ClockConfig, Event, memberships, open_state,
+                               recompute_case, snapshot_date, snapshot_instant)
 from publish.trace import Cell, TraceData
+from publish.verify_snapshots import BuildAsOf, build_as_of, local_text, published_states, snapshot_candidates
 from workcal import VN_TZ
 
 LOOKBACK = timedelta(days=180)   # how long before the period an officer's event still makes a candidate
@@ -126,31 +130,45 @@ def _working_days(cell: Cell, config: ClockConfig) -> int:
     return config.calendar(cell.keys["agency_code"]).working_days_between(first, last)
 
 
-def verify(conn: psycopg.Connection, data: TraceData, config: ClockConfig, as_of: datetime | None = None) -> Verification:
+def verify(conn: psycopg.Connection, data: TraceData, config: ClockConfig, as_of: BuildAsOf | None = None) -> Verification:
     cell = data.cell
-    as_of = as_of or datetime.now(timezone.utc)
+    as_of = as_of or build_as_of(conn, data.published.publication_id)
     measures = set(cell.membership_measures) - SNAPSHOT_MEASURES
     snapshot = set(cell.membership_measures) & SNAPSHOT_MEASURES
+    month_start, period_end = _bounds(cell)
+    # an open case's state is agency-level (no officer) and taken once per month
+    at = snapshot_instant(cell.period[0], as_of.instant) if snapshot and "officer_id" not in cell.keys else None
     published_cases = {c["case_id"]: c for c in data.cases}
     published_membership: dict[str, dict[str, Decimal]] = defaultdict(dict)
     for case in data.cases:
         for item in filter(None, (case.get("membership") or "").split(";")):
             measure, value = item.split("=", 1)
             published_membership[case["case_id"]][measure] = Decimal(value)
-    candidates = sorted(candidate_cases(conn, cell) | set(published_cases))
+    candidates = candidate_cases(conn, cell) | set(published_cases)
+    if at is not None:
+        candidates |= snapshot_candidates(conn, cell.keys["agency_code"], month_start, at)
+    candidates = sorted(candidates)
     events = load_events(conn, candidates)
     facts: dict[str, CaseFacts] = {}
     python_membership: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    states: dict[str, str] = {}
     for case_id in candidates:
-        case = recompute_case(case_id, events.get(case_id, []), config, as_of)
+        case = recompute_case(case_id, events.get(case_id, []), config, as_of.instant)
         if case is None:
             continue
         facts[case_id] = case
+        state = open_state(case_id, events.get(case_id, []), config, at) if at is not None else None
+        if state is not None and _in_cell(cell, None, case.agency_code, snapshot_date(at)):
+            states[case_id] = state
+            if state in snapshot:
+                python_membership[case_id][state] = Decimal(1)
         for row in memberships(case):
             if row.measure in measures and _in_cell(cell, row.officer_id, row.agency_code, row.activity_date):
                 python_membership[case_id][row.measure] = python_membership[case_id].get(row.measure, 0) + row.value
-    involved = sorted(set(published_cases) | set(python_membership))
+    # a case open in another state than the cell's counts elsewhere: listed only if the marts count it here
+    involved = sorted(set(published_cases) | set(python_membership) | {c for c, s in states.items() if s in snapshot})
     published_rows = _published_facts(conn, involved)
+    their_states = published_states(conn, involved, cell.keys["agency_code"], month_start.date()) if at else {}
     report: list[dict[str, Any]] = []
     for case_id in involved:
         differences = []
@@ -159,6 +177,9 @@ def verify(conn: psycopg.Connection, data: TraceData, config: ClockConfig, as_of
             if not _same(mine.get(measure), theirs.get(measure)):
                 differences.append(f"counts in {measure}: published {_fmt(theirs.get(measure))},"
                                    f" recomputed {_fmt(mine.get(measure))}")
+        if at is not None and states.get(case_id) != their_states.get(case_id):
+            differences.append(f"state at {local_text(at)}: published {their_states.get(case_id) or 'not open'},"
+                               f" recomputed {states.get(case_id) or 'not open'}")
         case = facts.get(case_id)
         row = published_rows.get(case_id)
         if case is None:
@@ -172,13 +193,17 @@ def verify(conn: psycopg.Connection, data: TraceData, config: ClockConfig, as_of
                     differences.append(f"{name}: published {_fmt(row[name])}, recomputed {_fmt(recomputed[name])}")
         report.append({"case_id": case_id, "agrees": not differences, "differences": "; ".join(differences)})
     notes: list[str] = []
-    recomputed_value = _figure(cell, data, python_membership, published_membership, snapshot, config, notes)
+    recomputed_value = _figure(cell, data, python_membership, config, notes)
     published = data.published.value
     figure_agrees = (recomputed_value is None and published is None) or (
         recomputed_value is not None and published is not None and _same(Decimal(recomputed_value), Decimal(published)))
-    if snapshot:
-        notes.append(f"{', '.join(sorted(snapshot))}: month-end states of open cases depend on the build's as-of"
-                     " instant; taken from the published membership, not recomputed")
+    notes.append(f"build as-of {local_text(as_of.instant)} ({as_of.source})")
+    if snapshot and at is None:
+        notes.append(f"{', '.join(sorted(snapshot))}: no state of open cases in this period (the build's as-of"
+                     " precedes it, or the cell is an officer's)")
+    elif at is not None:
+        notes.append(f"{', '.join(sorted(snapshot))}: states of open cases recomputed at {local_text(at)}"
+                     f" ({'the build as-of, inside the month' if at < period_end else 'the month end'})")
     return Verification(figure_agrees, recomputed_value, published, report, notes)
 
 
@@ -191,10 +216,9 @@ def _published_facts(conn: psycopg.Connection, case_ids: list[str]) -> dict[str,
     return {r[0]: dict(zip(names, r)) for r in cur.fetchall()}
 
 
-def _figure(cell: Cell, data: TraceData, mine: dict[str, dict[str, Decimal]], published: dict[str, dict[str, Decimal]],
-            snapshot: set[str], config: ClockConfig, notes: list[str]) -> Decimal | None:
+def _figure(cell: Cell, data: TraceData, mine: dict[str, dict[str, Decimal]], config: ClockConfig,
+            notes: list[str]) -> Decimal | None:
     rows = [(m, v) for per_case in mine.values() for m, v in per_case.items()]
-    rows += [(m, v) for per_case in published.values() for m, v in per_case.items() if m in snapshot]
     working_days = _working_days(cell, config) if any(
         p and p.working_days for p in (cell.numerator, cell.denominator)) else 0
     published_wd = data.published.row.get("working_days")

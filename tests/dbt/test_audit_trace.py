@@ -67,13 +67,14 @@ def events() -> list:
 EVENTS = events()
 
 
-def build_and_publish(dbname: str, target: Path, run_id: str, night: date, *, incremental: bool = False) -> None:
+def build_and_publish(dbname: str, target: Path, run_id: str, night: date, *, incremental: bool = False,
+                      as_of: str = AS_OF) -> None:
     args = ("run", "--select", "+fct_cases +kpi_officer_daily +kpi_officer_monthly +kpi_agency_monthly +kpi_case_membership"
             " +eval_officer_kpi_period +eval_officer_period +eval_officer_criteria_period +eval_case_membership"
             " +eval_assessment_membership")
     if not incremental:
         args = ("build", *args[1:], "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
-    run_dbt(dbname, *args, target_path=target, as_of=AS_OF)
+    run_dbt(dbname, *args, target_path=target, as_of=as_of)
     end = datetime(night.year, night.month, night.day, tzinfo=timezone(timedelta(hours=7))) + timedelta(days=1)
     publish(PublishRequest(run_id=run_id, local_date=night, interval_start=end - timedelta(days=1), interval_end=end),
             dbname=dbname, config=PublishConfig(build_schema=BUILD_SCHEMA), require_gate=False)
