@@ -17,25 +17,15 @@ SNV January (K2, P9) is not recomputed.
 """
 from __future__ import annotations
 
-from ingestion import db
 from tests.dbt.dbt_runner import BUILD_SCHEMA, run_dbt
 from tests.dbt.events import insert_events, vn
+from tests.dbt.incremental_check import differences, rows, save_copy
 from tests.dbt.staff_events import case, exemption, insert_staff_events, positioned
 
 NIGHTLY = ("build", "--resource-type", "seed", "--resource-type", "model")
 TABLE = f"{BUILD_SCHEMA}.eval_case_membership"
 NIGHT1, NIGHT2 = "2026-03-10T23:30:00+07:00", "2026-03-11T23:30:00+07:00"
 JAN1 = vn("2026-01-01 08:00")
-
-
-def rows(dbname: str, sql: str) -> list[tuple]:
-    with db.connect("transform", dbname) as conn:
-        return conn.execute(sql).fetchall()
-
-
-def execute(dbname: str, sql: str) -> None:
-    with db.connect("transform", dbname, autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def touched(dbname: str) -> set[tuple[str, str]]:
@@ -79,10 +69,8 @@ def test_incremental_recomputes_the_touched_officer_months_and_equals_a_full_ref
                            " order by 1, 2, 3, 4, 5") == snv_january
 
     saved = f"{BUILD_SCHEMA}.eval_membership_incremental_saved"
-    execute(module_db, f"drop table if exists {saved}")
-    execute(module_db, f"create table {saved} as select * from {TABLE}")
+    save_copy(module_db, TABLE, saved)
     run_dbt(module_db, *NIGHTLY, "--full-refresh", target_path=dbt_target, as_of=NIGHT2)
     assert touched(module_db) == set()
-    only_incremental = rows(module_db, f"select count(*) from (select * from {saved} except all select * from {TABLE}) d")
-    only_full = rows(module_db, f"select count(*) from (select * from {TABLE} except all select * from {saved}) d")
-    assert (only_incremental[0][0], only_full[0][0]) == (0, 0)
+    # (rows only the incremental run built, rows only the full refresh built)
+    assert differences(module_db, saved, TABLE) == (0, 0)

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from ingestion import db
 from tests.dbt.dbt_runner import BUILD_SCHEMA, run_dbt
 from tests.dbt.events import completed, insert_events, received, resubmitted, returned, vn
+from tests.dbt.incremental_check import differences, execute, rows, save_copy
 from tests.dbt.staff_events import insert_staff_events, positioned
 
 NIGHTLY = ("build", "--resource-type", "seed", "--resource-type", "model")
@@ -33,24 +33,8 @@ TABLE = f"{BUILD_SCHEMA}.fairness_officer_monthly"
 NIGHT1, NIGHT2 = "2026-03-10T23:30:00+07:00", "2026-03-11T23:30:00+07:00"
 
 
-def rows(dbname: str, sql: str) -> list[tuple]:
-    with db.connect("transform", dbname) as conn:
-        return conn.execute(sql).fetchall()
-
-
-def execute(dbname: str, sql: str) -> None:
-    with db.connect("transform", dbname, autocommit=True) as conn:
-        conn.execute(sql)
-
-
 def touched(dbname: str) -> set[tuple[str, date]]:
     return set(rows(dbname, "select agency_code, month from intermediate.int_fairness_months_touched"))
-
-
-def differences(dbname: str, saved: str) -> tuple[int, int]:
-    one = rows(dbname, f"select count(*) from (select * from {TABLE} except all select * from {saved}) d")[0][0]
-    other = rows(dbname, f"select count(*) from (select * from {saved} except all select * from {TABLE}) d")[0][0]
-    return one, other
 
 
 def test_incremental_recomputes_the_touched_agency_months_and_equals_a_full_refresh(module_db, dbt_target):
@@ -95,16 +79,16 @@ def test_incremental_recomputes_the_touched_agency_months_and_equals_a_full_refr
     ]
     assert rows(module_db, f"select * from {TABLE} where agency_code = 'STP'") == stp_before
 
-    execute(module_db, f"drop table if exists {BUILD_SCHEMA}.fairness_incremental_saved")
-    execute(module_db, f"create table {BUILD_SCHEMA}.fairness_incremental_saved as select * from {TABLE}")
+    saved = f"{BUILD_SCHEMA}.fairness_incremental_saved"
+    save_copy(module_db, TABLE, saved)
     run_dbt(module_db, *NIGHTLY, "--full-refresh", target_path=dbt_target, as_of=NIGHT2)
     assert touched(module_db) == set()
-    assert differences(module_db, f"{BUILD_SCHEMA}.fairness_incremental_saved") == (0, 0)
+    assert differences(module_db, TABLE, saved) == (0, 0)
 
     # night 3: no recorded configuration (as after a threshold or weight change): every month
     execute(module_db, f"delete from {BUILD_SCHEMA}.fairness_config_fingerprint")
     run_dbt(module_db, *NIGHTLY, target_path=dbt_target, as_of=NIGHT2)
     assert touched(module_db) == {("SKHDT", date(2026, 1, 1)), ("SKHDT", date(2026, 2, 1)),
                                   ("SKHDT", date(2026, 3, 1)), ("STP", date(2026, 1, 1))}
-    assert differences(module_db, f"{BUILD_SCHEMA}.fairness_incremental_saved") == (0, 0)
+    assert differences(module_db, TABLE, saved) == (0, 0)
     assert rows(module_db, f"select count(*) from {BUILD_SCHEMA}.fairness_config_fingerprint") == [(1,)]

@@ -7,11 +7,8 @@
     stored in the build; publishing copies it whole into marts beside the monthly mart.
     No group median or interval here: a day holds a handful of checked events per officer, far
     below min_cases; the comparison with the group is the monthly mart's. Shown, never scored. -#}
-{%- set flags = ['return_near_deadline', 'withdrawal_near_deadline', 'extension_after_deadline',
-                 'repeated_return', 'late_recorded'] %}
-{%- set attribution = {'return_near_deadline': 'return', 'withdrawal_near_deadline': 'withdrawal',
-                       'extension_after_deadline': 'extension', 'repeated_return': 'repeated_return',
-                       'late_recorded': 'late_recorded'} %}
+{%- set flags = fairness_flags() %}
+{%- set attribution = fairness_flag_attribution() %}
 
 with
 
@@ -36,10 +33,7 @@ counts as (
         officer_id,
         agency_code,
         flag_date,
-        {%- for flag in flags %}
-        count(*) filter (where flag = '{{ flag }}' and flagged)::int as {{ flag }}_count,
-        count(*) filter (where flag = '{{ flag }}')::int as {{ flag }}_checked{% if not loop.last %},{% endif %}
-        {%- endfor %}
+        {{- fairness_flag_count_columns(flags) }}
     from flag_rows
     group by 1, 2, 3
 

@@ -28,11 +28,8 @@
     month), and equals a full refresh. The thresholds (min_cases, z) in force on the month's first
     day apply. -#}
 -- depends_on: {{ ref('int_fairness_months_touched') }}
-{%- set flags = ['return_near_deadline', 'withdrawal_near_deadline', 'extension_after_deadline',
-                 'repeated_return', 'late_recorded'] %}
-{%- set attribution = {'return_near_deadline': 'return', 'withdrawal_near_deadline': 'withdrawal',
-                       'extension_after_deadline': 'extension', 'repeated_return': 'repeated_return',
-                       'late_recorded': 'late_recorded'} %}
+{%- set flags = fairness_flags() %}
+{%- set attribution = fairness_flag_attribution() %}
 
 with
 
@@ -76,10 +73,7 @@ flag_counts as (
         officer_id,
         agency_code,
         month,
-        {%- for flag in flags %}
-        count(*) filter (where flag = '{{ flag }}' and flagged)::int as {{ flag }}_count,
-        count(*) filter (where flag = '{{ flag }}')::int as {{ flag }}_checked{% if not loop.last %},{% endif %}
-        {%- endfor %}
+        {{- fairness_flag_count_columns(flags) }}
     from flag_rows
     group by 1, 2, 3
 

@@ -47,59 +47,12 @@ cases as (
 
 ),
 
-waits as (
-
-    select
-        intervals.case_id,
-        intervals.interval_seq,
-        intervals.waiting_until,
-        cases.sla_policy,
-        cases.due_position,
-        cases.legal_limit_seconds,
-        {{ working_position('intervals.waiting_from', 'from_day') }} as from_position,
-        {{ working_position('coalesce(intervals.waiting_until, ' ~ as_of() ~ ')', 'until_day') }} as until_position
-    from {{ ref('int_case_waiting_intervals') }} as intervals
-    inner join cases
-        on cases.case_id = intervals.case_id
-    left join {{ ref('int_calendar_days') }} as from_day
-        on from_day.calendar_key = cases.calendar_key
-        and from_day.calendar_date = {{ local_date('intervals.waiting_from') }}
-    left join {{ ref('int_calendar_days') }} as until_day
-        on until_day.calendar_key = cases.calendar_key
-        and until_day.calendar_date = {{ local_date('coalesce(intervals.waiting_until, ' ~ as_of() ~ ')') }}
-
-),
-
-wait_chain as (
-
-    select
-        *,
-        coalesce(sum(greatest(until_position - from_position, 0)) over earlier_waits, 0) as waited_before,
-        lag(until_position) over (partition by case_id order by interval_seq) as previous_until_position
-    from waits
-    window earlier_waits as (partition by case_id order by interval_seq
-                             rows between unbounded preceding and 1 preceding)
-
-),
+{{ sla_wait_ctes('cases') }},
 
 moving_waits as (
 
-    -- the waits that moved the deadline (the same rule as int_case_sla's wait_effects)
-    select *
-    from (
-        select
-            *,
-            bool_and(
-                case
-                    when sla_policy = 'restart'
-                        then from_position <= coalesce(previous_until_position + legal_limit_seconds, due_position)
-                    else from_position <= due_position + waited_before
-                end
-            ) over (partition by case_id order by interval_seq rows between unbounded preceding and current row)
-                as moves_deadline
-        from wait_chain
-    ) as chained
-    where moves_deadline
+    -- the waits that moved the deadline (the rule of int_case_sla, macros/sla_waits.sql)
+    select * from wait_effects where moves_deadline
 
 ),
 

@@ -10,85 +10,58 @@ with
 receipts as (
 
     -- the first receipt; a repeated receipt (another event_id) is counted in receipt_count
-    select distinct on (case_id)
-        case_id,
-        event_id as receipt_event_id,
-        occurred_at as received_at,
-        agency_code,
-        officer_id as receiving_officer_id,
-        procedure_code,
-        procedure_name,
-        sector_code,
-        channel,
-        processing_days,
-        due_at,
-        applicant_id_hash
-    from {{ ref('int_case_events_scoped') }}
-    where event_type = 'case.received'
-    order by case_id, occurred_at, event_id
+    {{ case_event_pick('case.received', [
+        'event_id as receipt_event_id',
+        'occurred_at as received_at',
+        'agency_code',
+        'officer_id as receiving_officer_id',
+        'procedure_code',
+        'procedure_name',
+        'sector_code',
+        'channel',
+        'processing_days',
+        'due_at',
+        'applicant_id_hash']) }}
 
 ),
 
 completions as (
 
-    select distinct on (case_id)
-        case_id,
-        occurred_at as completed_at,
-        officer_id as completing_officer_id,
-        agency_code as completing_agency_code,
-        outcome
-    from {{ ref('int_case_events_scoped') }}
-    where event_type = 'case.completed'
-    order by case_id, occurred_at, event_id
+    {{ case_event_pick('case.completed', [
+        'occurred_at as completed_at',
+        'officer_id as completing_officer_id',
+        'agency_code as completing_agency_code',
+        'outcome']) }}
 
 ),
 
 withdrawals as (
 
-    select distinct on (case_id)
-        case_id,
-        occurred_at as withdrawn_at,
-        officer_id as withdrawing_officer_id,
-        agency_code as withdrawing_agency_code
-    from {{ ref('int_case_events_scoped') }}
-    where event_type = 'case.withdrawn'
-    order by case_id, occurred_at, event_id
+    {{ case_event_pick('case.withdrawn', [
+        'occurred_at as withdrawn_at',
+        'officer_id as withdrawing_officer_id',
+        'agency_code as withdrawing_agency_code']) }}
 
 ),
 
 assignments as (
 
-    select distinct on (case_id)
-        case_id,
-        to_officer_id as last_assignee_id
-    from {{ ref('int_case_events_scoped') }}
-    where event_type = 'case.assigned'
-    order by case_id, occurred_at desc, event_id desc
+    {{ case_event_pick('case.assigned', ['to_officer_id as last_assignee_id'], which='latest') }}
 
 ),
 
 first_returns as (
 
-    select distinct on (case_id)
-        case_id,
-        occurred_at as first_returned_at,
-        officer_id as first_returning_officer_id,
-        return_reason_code as first_return_reason_code
-    from {{ ref('int_case_events_scoped') }}
-    where event_type = 'case.returned'
-    order by case_id, occurred_at, event_id
+    {{ case_event_pick('case.returned', [
+        'occurred_at as first_returned_at',
+        'officer_id as first_returning_officer_id',
+        'return_reason_code as first_return_reason_code']) }}
 
 ),
 
 latest_ratings as (
 
-    select distinct on (case_id)
-        case_id,
-        rating_score,
-        occurred_at as rated_at
-    from {{ ref('int_case_events_scoped') }}
-    where event_type = 'case.rated'
-    order by case_id, occurred_at desc, event_id desc
+    {{ case_event_pick('case.rated', ['rating_score', 'occurred_at as rated_at'], which='latest') }}
 
 ),
 
