@@ -1,17 +1,45 @@
 {#- OpenCPS-style state of each open case at the end of every month it was open (and at the
     build's as-of instant for the current month): waiting for the applicant, overdue, or within
-    its deadline. A case is overdue at t when it is open, not waiting, and t is past its
-    effective deadline (a wait that starts later cannot move a deadline already passed, so the
-    final effective deadline is the one in force at t). -#}
+    its deadline. A case is overdue at t when it is open, not waiting, and t is past the deadline
+    in force at t: the one the waits for the applicant before t have moved it to.
+
+    That is the final effective deadline, except in one case: a wait that starts at or after t
+    but still moves the deadline. The rule of int_case_sla (macros/sla_waits.sql) compares working
+    positions, so a return in the non-working time right after a deadline (Friday 17:00, returned
+    on the Saturday) still moves it; a month ending in that gap must not see that later move.
+    For those snapshots the deadline in force is recomputed from the waits before t, as
+    int_case_flag_events does for the events it measures; the state is then what a build at t
+    published, and stays so on later rebuilds. -#}
 with
 
 cases as (
 
     -- the received cases in this run's scope (all on a full build, the affected ones on an
     -- incremental run): int_case_sla is scoped already, and fct_cases is a copy of it
-    select case_id, agency_code, handling_officer_id, received_at, effective_due_at,
-           coalesce(completed_at, withdrawn_at) as closed_at
-    from {{ ref('int_case_sla') }}
+    select
+        sla.case_id,
+        sla.agency_code,
+        sla.handling_officer_id,
+        sla.received_at,
+        sla.effective_due_at,
+        coalesce(sla.completed_at, sla.withdrawn_at) as closed_at,
+        sla.calendar_key,
+        sla.sla_policy,
+        sla.due_at,
+        sla.processing_days * {{ seconds_per_working_day() }} as legal_limit_seconds,
+        {{ working_position('sla.due_at', 'due_day') }} as due_position
+    from {{ ref('int_case_sla') }} as sla
+    left join {{ ref('int_calendar_days') }} as due_day
+        on due_day.calendar_key = sla.calendar_key
+        and due_day.calendar_date = {{ local_date('sla.due_at') }}
+
+),
+
+{{ sla_wait_ctes('cases') }},
+
+moving_waits as (
+
+    select * from wait_effects where moves_deadline
 
 ),
 
@@ -48,6 +76,11 @@ open_at_snapshot as (
         months.month,
         months.snapshot_at,
         months.effective_due_at,
+        months.calendar_key,
+        months.sla_policy,
+        months.due_at,
+        months.due_position,
+        months.legal_limit_seconds,
         count(intervals.case_id) > 0 as is_waiting
     from months
     left join intervals
@@ -58,7 +91,49 @@ open_at_snapshot as (
       and (months.closed_at is null or months.closed_at >= months.snapshot_at)
       -- an as-of instant at the very start of a month gives that month no snapshot yet
       and months.snapshot_at > months.month::timestamp at time zone {{ tz() }}
-    group by 1, 2, 3, 4, 5, 6
+    group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+
+),
+
+moved_later as (
+
+    -- snapshots whose final deadline was moved by a wait that starts at or after them
+    select
+        snapshots.case_id,
+        snapshots.month,
+        case
+            when snapshots.sla_policy = 'restart'
+                then coalesce(max(waits.until_position) filter (where waits.waiting_from < snapshots.snapshot_at)
+                              + snapshots.legal_limit_seconds, snapshots.due_position)
+            else snapshots.due_position
+                 + coalesce(sum(waits.wait_seconds) filter (where waits.waiting_from < snapshots.snapshot_at), 0)
+        end as deadline_position
+    from open_at_snapshot as snapshots
+    inner join moving_waits as waits
+        on waits.case_id = snapshots.case_id
+    where not snapshots.is_waiting
+    group by snapshots.case_id, snapshots.month, snapshots.sla_policy, snapshots.legal_limit_seconds,
+             snapshots.due_position, snapshots.snapshot_at
+    having bool_or(waits.waiting_from >= snapshots.snapshot_at)
+
+),
+
+in_force as (
+
+    select
+        open_at_snapshot.*,
+        case
+            when moved_later.case_id is null then open_at_snapshot.effective_due_at
+            when moved_later.deadline_position = open_at_snapshot.due_position then open_at_snapshot.due_at
+            else {{ instant_at_position('moved_later.deadline_position', 'deadline_day', 'end') }}
+        end as due_in_force_at
+    from open_at_snapshot
+    left join moved_later
+        on moved_later.case_id = open_at_snapshot.case_id
+        and moved_later.month = open_at_snapshot.month
+    left join {{ ref('int_calendar_days') }} as deadline_day
+        on deadline_day.calendar_key = open_at_snapshot.calendar_key
+        and deadline_day.working_day_seq = {{ working_day_seq_for('moved_later.deadline_position', 'end') }}
 
 )
 
@@ -71,7 +146,7 @@ select
     {{ local_date("snapshot_at - interval '1 microsecond'") }} as snapshot_date,
     case
         when is_waiting then 'waiting_for_applicant'
-        when snapshot_at > effective_due_at then 'open_overdue'
+        when snapshot_at > due_in_force_at then 'open_overdue'
         else 'open_within_deadline'
     end as open_state
-from open_at_snapshot
+from in_force
