@@ -62,3 +62,21 @@ wait_effects as (
 
 )
 {%- endmacro %}
+
+
+{#- What sla_wait_ctes needs of a case, read back from int_case_sla (aliased `sla`) by a model
+    that applies the rule again at other instants (int_case_flag_events, int_case_month_snapshots):
+    the columns, then the calendar join they use. -#}
+{% macro sla_wait_inputs() -%}
+        sla.calendar_key,
+        sla.sla_policy,
+        sla.due_at,
+        sla.processing_days * {{ seconds_per_working_day() }} as legal_limit_seconds,
+        {{ working_position('sla.due_at', 'due_day') }} as due_position
+{%- endmacro %}
+
+{% macro sla_due_day_join() -%}
+    left join {{ ref('int_calendar_days') }} as due_day
+        on due_day.calendar_key = sla.calendar_key
+        and due_day.calendar_date = {{ local_date('sla.due_at') }}
+{%- endmacro %}

@@ -30,20 +30,14 @@ cases as (
 
     select
         sla.case_id,
-        sla.calendar_key,
-        sla.sla_policy,
-        sla.due_at,
-        sla.processing_days * {{ day_seconds }} as legal_limit_seconds,
         coalesce(sla.handling_officer_id, sla.receiving_officer_id) as fallback_officer_id,
         {{ working_position('sla.clock_started_at', 'start_day') }} as clock_start_position,
-        {{ working_position('sla.due_at', 'due_day') }} as due_position
+        {{ sla_wait_inputs() }}
     from {{ ref('int_case_sla') }} as sla
     left join {{ ref('int_calendar_days') }} as start_day
         on start_day.calendar_key = sla.calendar_key
         and start_day.calendar_date = {{ local_date('sla.clock_started_at') }}
-    left join {{ ref('int_calendar_days') }} as due_day
-        on due_day.calendar_key = sla.calendar_key
-        and due_day.calendar_date = {{ local_date('sla.due_at') }}
+    {{ sla_due_day_join() }}
 
 ),
 

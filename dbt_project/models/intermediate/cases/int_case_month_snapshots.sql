@@ -23,15 +23,9 @@ cases as (
         sla.received_at,
         sla.effective_due_at,
         coalesce(sla.completed_at, sla.withdrawn_at) as closed_at,
-        sla.calendar_key,
-        sla.sla_policy,
-        sla.due_at,
-        sla.processing_days * {{ seconds_per_working_day() }} as legal_limit_seconds,
-        {{ working_position('sla.due_at', 'due_day') }} as due_position
+        {{ sla_wait_inputs() }}
     from {{ ref('int_case_sla') }} as sla
-    left join {{ ref('int_calendar_days') }} as due_day
-        on due_day.calendar_key = sla.calendar_key
-        and due_day.calendar_date = {{ local_date('sla.due_at') }}
+    {{ sla_due_day_join() }}
 
 ),
 
