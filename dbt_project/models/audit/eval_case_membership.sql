@@ -13,7 +13,9 @@
     (for a leader: every officer positioned in the unit that month). counted_in_numerator is the
     evaluation's (an exempted late case counts as on time, an exempted return does not count);
     the factual rate counts the membership's measures as they are. KPIs per working day have no
-    case denominator (counted_in_denominator false).
+    case denominator (counted_in_denominator NULL).
+    Each officer-month's membership rows (a leader's: each unit member's) are read once, for every
+    measure a KPI or an exemption needs, then fanned out to the officer-month's KPIs of that scope.
     Incremental by officer-month: a run deletes and recomputes the officer-months
     eval_membership_touched lists (this run's cases' agency-months, changed exemptions, changed
     positions, units or KPI weights), equal to a full refresh. -#}
