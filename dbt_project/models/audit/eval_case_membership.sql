@@ -13,13 +13,19 @@
     (for a leader: every officer positioned in the unit that month). counted_in_numerator is the
     evaluation's (an exempted late case counts as on time, an exempted return does not count);
     the factual rate counts the membership's measures as they are. KPIs per working day have no
-    case denominator (counted_in_denominator false).
+    case denominator (counted_in_denominator NULL).
+    Each officer-month's membership rows (a leader's: each unit member's) are read once, for every
+    measure a KPI or an exemption needs, then fanned out to the officer-month's KPIs of that scope.
     Incremental by officer-month: a run deletes and recomputes the officer-months
     eval_membership_touched lists (this run's cases' agency-months, changed exemptions, changed
     positions, units or KPI weights), equal to a full refresh. -#}
 -- depends_on: {{ ref('eval_membership_touched') }}
 {%- set kpi_measures = eval_kpi_measures() %}
 {%- set exempted_measures = eval_exempted_measures() %}
+{#- every measure any KPI reads (numerator, denominator) or an exemption looks at, each once -#}
+{%- set needed_measures = [] %}
+{%- for parts in kpi_measures.values() %}{% for measure in parts if measure and measure not in needed_measures %}{% do needed_measures.append(measure) %}{% endfor %}{% endfor %}
+{%- for measure in exempted_measures.values() if measure not in needed_measures %}{% do needed_measures.append(measure) %}{% endfor %}
 
 with
 
@@ -43,36 +49,47 @@ kpi_measures as (
 
 ),
 
-members as (
+scopes as (
 
-    -- whose cases count: the officer, or every officer of the leader's unit that month
-    select kpi_rows.*, kpi_rows.officer_id as member_id
+    -- each officer-month once per scope: its membership rows are read once for all its KPIs
+    select distinct officer_id, period_type, period, month, agency_code, unit_code, kpi_scope
     from kpi_rows
-    where kpi_scope = 'own'
-    union all
-    select kpi_rows.*, unit.officer_id
-    from kpi_rows
-    inner join {{ ref('int_officer_period_positions') }} as unit
-        on unit.period_type = 'month' and unit.period = kpi_rows.period
-        and unit.agency_code = kpi_rows.agency_code and unit.unit_code = kpi_rows.unit_code
-    where kpi_rows.kpi_scope = 'unit'
 
 ),
 
-cases as (
+members as (
 
+    -- whose cases count: the officer, or every officer of the leader's unit that month
+    select scopes.*, scopes.officer_id as member_id
+    from scopes
+    where kpi_scope = 'own'
+    union all
+    select scopes.*, unit.officer_id
+    from scopes
+    inner join {{ ref('int_officer_period_positions') }} as unit
+        on unit.period_type = 'month' and unit.period = scopes.period
+        and unit.agency_code = scopes.agency_code and unit.unit_code = scopes.unit_code
+    where scopes.kpi_scope = 'unit'
+
+),
+
+scope_cases as (
+
+    -- one pass over the members' membership rows for every measure a KPI of the scope may need,
+    -- one flag per measure
     select
         members.officer_id,
         members.period_type,
         members.period,
-        members.kpi_code,
-        membership.case_id,
-        bool_or(membership.measure = kpi_measures.numerator_measure) as in_numerator,
-        bool_or(membership.measure = kpi_measures.denominator_measure) as in_denominator,
-        bool_or(membership.measure = 'timeliness_late') as is_late,
-        bool_or(membership.measure = 'returned_first_pass') as is_returned
+        members.month,
+        members.agency_code,
+        members.unit_code,
+        members.kpi_scope,
+        membership.case_id
+        {%- for measure in needed_measures %},
+        bool_or(membership.measure = '{{ measure }}') as has_{{ measure }}
+        {%- endfor %}
     from members
-    inner join kpi_measures on kpi_measures.kpi_code = members.kpi_code
     inner join {{ ref('kpi_case_membership') }} as membership
         on membership.officer_id = members.member_id
         and membership.agency_code = members.agency_code
@@ -81,9 +98,39 @@ cases as (
         -- it each lookup reads the officer's whole history and keeps one month
         and membership.activity_date >= members.month
         and membership.activity_date < (members.month + interval '1 month')::date
-        and membership.measure in (kpi_measures.numerator_measure, kpi_measures.denominator_measure,
-                                   {%- for measure in exempted_measures.values() %} '{{ measure }}'{{ ',' if not loop.last }}{% endfor %})
-    group by 1, 2, 3, 4, 5
+        and membership.measure in ({% for measure in needed_measures %}'{{ measure }}'{{ ', ' if not loop.last }}{% endfor %})
+    group by 1, 2, 3, 4, 5, 6, 7, 8
+
+),
+
+cases as (
+
+    -- fanned out to the scope's KPIs; a side with no measure (NULL) stays NULL, as a comparison
+    -- with it would
+    select
+        kpi_rows.officer_id,
+        kpi_rows.period_type,
+        kpi_rows.period,
+        kpi_rows.kpi_code,
+        scope_cases.case_id,
+        case kpi_measures.numerator_measure
+            {%- for measure in needed_measures %} when '{{ measure }}' then scope_cases.has_{{ measure }}{% endfor %}
+        end as in_numerator,
+        case kpi_measures.denominator_measure
+            {%- for measure in needed_measures %} when '{{ measure }}' then scope_cases.has_{{ measure }}{% endfor %}
+        end as in_denominator,
+        scope_cases.has_timeliness_late as is_late,
+        scope_cases.has_returned_first_pass as is_returned
+    from kpi_rows
+    inner join kpi_measures on kpi_measures.kpi_code = kpi_rows.kpi_code
+    inner join scope_cases
+        on scope_cases.officer_id = kpi_rows.officer_id
+        and scope_cases.period_type = kpi_rows.period_type
+        and scope_cases.period = kpi_rows.period
+        and scope_cases.month = kpi_rows.month
+        and scope_cases.agency_code = kpi_rows.agency_code
+        and scope_cases.unit_code is not distinct from kpi_rows.unit_code
+        and scope_cases.kpi_scope = kpi_rows.kpi_scope
 
 )
 

@@ -1,6 +1,10 @@
-{{ config(materialized='table', post_hook=['analyze {{ this }}']) }}
+{{ config(materialized='table', post_hook=['analyze {{ this }}'],
+          indexes=[{'columns': ['case_id', 'scope']}]) }}
 {#- Each case's exemption per scope as of this build: the latest grant or revocation by occurred_at
-    (ties: the later Kafka position) stands. Active exemptions change the evaluation rates only. -#}
+    (ties: the later Kafka position) stands. Active exemptions change the evaluation rates only.
+    Indexed by (case_id, scope): eval_case_membership looks each of its case rows up here, and the
+    planner, underestimating those rows, joins them by nested loop (without the index: a scan of
+    the whole table per row). -#}
 with
 
 events as (
